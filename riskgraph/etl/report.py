@@ -1,0 +1,101 @@
+"""The load report and the quarantine file."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+
+@dataclass
+class FileReport:
+    """Counts of one input file: read = loaded + quarantined + duplicates."""
+
+    file: str
+    kind: str | None
+    format: str = ""
+    read: int = 0
+    loaded: int = 0
+    quarantined: int = 0
+    duplicates: int = 0
+    rejected: str | None = None  # why the whole file was rejected, if it was
+    reasons: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def reconciles(self) -> bool:
+        """True when every row read is accounted for."""
+        return self.read == self.loaded + self.quarantined + self.duplicates
+
+
+@dataclass
+class LoadReport:
+    """What one load did, file by file."""
+
+    source: str
+    started_at: str
+    files: list[FileReport] = field(default_factory=list)
+    seconds: float = 0.0
+    quarantine_file: str | None = None
+    nodes: int | None = None
+    relationships: int | None = None
+
+    @property
+    def totals(self) -> dict[str, int]:
+        """Sums over all files."""
+        keys = ("read", "loaded", "quarantined", "duplicates")
+        return {k: sum(getattr(f, k) for f in self.files) for k in keys}
+
+    @property
+    def reconciles(self) -> bool:
+        """True when every file reconciles."""
+        return all(f.reconciles for f in self.files)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON form of the report."""
+        data = asdict(self)
+        data["totals"] = self.totals
+        data["reconciles"] = self.reconciles
+        data["rows_per_second"] = round(self.totals["read"] / self.seconds) if self.seconds else None
+        return data
+
+    def write(self, path: Path) -> None:
+        """Write the report as JSON."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(self.to_dict(), ensure_ascii=False, indent=2))
+
+    def table(self) -> str:
+        """Render the report as a fixed-width table."""
+        head = f"{'file':<34} {'kind':<13} {'read':>9} {'loaded':>9} {'quarant.':>9} {'dupl.':>7}  ok"
+        lines = [head, "-" * len(head)]
+        for f in self.files:
+            ok = "REJECTED" if f.rejected else ("yes" if f.reconciles else "NO")
+            lines.append(f"{f.file[:34]:<34} {str(f.kind):<13} {f.read:>9,} {f.loaded:>9,} "
+                         f"{f.quarantined:>9,} {f.duplicates:>7,}  {ok}")
+            if f.rejected:
+                lines.append(f"    rejected: {f.rejected}")
+            for code, n in sorted(f.reasons.items()):
+                lines.append(f"    {code}: {n:,}")
+        t = self.totals
+        lines.append("-" * len(head))
+        lines.append(f"{'total':<48} {t['read']:>9,} {t['loaded']:>9,} {t['quarantined']:>9,} "
+                     f"{t['duplicates']:>7,}  {'yes' if self.reconciles else 'NO'}")
+        rate = f"{t['read'] / self.seconds:,.0f} rows/s" if self.seconds else ""
+        lines.append(f"{self.seconds:.1f} s  {rate}")
+        if self.nodes is not None:
+            lines.append(f"graph: {self.nodes:,} nodes, {self.relationships:,} relationships")
+        if self.quarantine_file:
+            lines.append(f"quarantine: {self.quarantine_file}")
+        return "\n".join(lines)
+
+
+class Quarantine:
+    """Append rejected rows, with their file, line, reason code, reason and raw row."""
+
+    def __init__(self, fh: TextIO) -> None:
+        self._fh = fh
+
+    def add(self, file: str, line: int | None, code: str, reason: str, raw: Any) -> None:
+        """Record one rejected row (or a whole file, with line None)."""
+        record = {"file": file, "line": line, "code": code, "reason": reason, "raw": raw}
+        self._fh.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")

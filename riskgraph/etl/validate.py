@@ -1,0 +1,261 @@
+"""Row validation: turn one raw row of a kind into a clean record, or say why not."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from riskgraph.etl import contract
+from riskgraph.etl.codes import resident_id_error, uscc_error
+from riskgraph.etl.normalize import address_key, parse_bool, parse_date, parse_number, phone_key
+from riskgraph.etl.pii import mask, person_key
+from riskgraph.etl.readers import FileRejected
+
+
+class RowError(Exception):
+    """A row breaks the contract; ``code`` is stable, the message is for people."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def map_header(kind: contract.Kind, header: list[str], filename: str) -> dict[str, str]:
+    """Map the file's headers to contract columns; reject a file missing a required one."""
+    mapping: dict[str, str] = {}
+    for raw in header:
+        name = raw.strip()
+        column = name.lower() if name.lower() in kind.columns else kind.aliases.get(name)
+        if column and column not in mapping.values():
+            mapping[raw] = column
+    present = set(mapping.values())
+    for column in kind.required:
+        if column not in present:
+            raise FileRejected("missing_column",
+                               f"{filename}: required column {column!r} is missing")
+    if kind.one_of and not present.intersection(kind.one_of):
+        raise FileRejected("missing_column",
+                           f"{filename}: needs one of the columns {' or '.join(kind.one_of)}")
+    return mapping
+
+
+@dataclass
+class Context:
+    """What validation needs beyond the row: today, the PII key, the known subjects."""
+
+    today: dt.date
+    pii_secret: bytes
+    subjects: set[str] = field(default_factory=set)
+    persons: set[str] = field(default_factory=set)
+
+
+Record = dict[str, Any]
+
+
+class RowValidator:
+    """Validate the rows of one kind against the contract and the known references."""
+
+    def __init__(self, kind: contract.Kind, columns: set[str], ctx: Context) -> None:
+        self.kind = kind
+        self.columns = columns
+        self.ctx = ctx
+        self._check: Callable[[dict[str, str], Record], str] = getattr(self, "_" + kind.name)
+
+    def validate(self, row: dict[str, str | None]) -> tuple[str, Record]:
+        """Return the row's key and its clean record, or raise RowError."""
+        values: dict[str, str] = {}
+        for column, raw in row.items():
+            if raw is None:
+                continue
+            if "\x00" in raw:
+                raise RowError("nul_byte", f"column {column!r} contains a NUL byte")
+            text = raw.strip()
+            if text:
+                values[column] = text
+        for column in self.kind.required:
+            if column not in values:
+                raise RowError("missing_value", f"required column {column!r} is empty")
+        if self.kind.one_of:
+            filled = [c for c in self.kind.one_of if c in values]
+            if len(filled) != 1:
+                raise RowError("ambiguous_reference",
+                               f"exactly one of {', '.join(self.kind.one_of)} must be filled")
+        record: Record = {}
+        key = self._check(values, record)
+        return key, record
+
+    # -- shared field checks ------------------------------------------------------------
+
+    def _uscc(self, values: dict[str, str], column: str, must_exist: bool) -> str:
+        code = values[column].upper()
+        error = uscc_error(code)
+        if error:
+            raise RowError("bad_uscc", f"{column}: {error}")
+        if must_exist and code not in self.ctx.subjects:
+            raise RowError("unknown_subject", f"{column} {code} is not a loaded subject")
+        return code
+
+    def _person(self, values: dict[str, str], column: str, must_exist: bool) -> tuple[str, str]:
+        code = values[column].upper()
+        error = resident_id_error(code, self.ctx.today)
+        if error:
+            raise RowError("bad_person_id", f"{column}: {error}")
+        key = person_key(self.ctx.pii_secret, code)
+        if must_exist and key not in self.ctx.persons:
+            raise RowError("unknown_person", f"{column} {mask(code)} is not a loaded person")
+        return key, mask(code)
+
+    def _date(self, values: dict[str, str], column: str) -> dt.date | None:
+        if column not in values:
+            return None
+        try:
+            day = parse_date(values[column])
+        except ValueError as exc:
+            raise RowError("bad_date", f"{column}: {exc}") from exc
+        if day > self.ctx.today:
+            raise RowError("future_date", f"{column} {day.isoformat()} is in the future")
+        return day
+
+    def _enum(self, values: dict[str, str], column: str) -> str | None:
+        if column not in values:
+            return None
+        raw = values[column]
+        value = raw.lower()
+        allowed = contract.ENUMS[column]
+        if value in allowed:
+            return value
+        alias = contract.ENUM_ALIASES.get(column, {}).get(raw)
+        if alias:
+            return alias
+        raise RowError("bad_enum", f"{column} {raw!r} is not one of {', '.join(allowed)}")
+
+    def _number(self, values: dict[str, str], column: str, low: float = 0.0,
+                high: float | None = None) -> float | None:
+        if column not in values:
+            return None
+        try:
+            number = parse_number(values[column])
+        except ValueError as exc:
+            raise RowError("bad_number", f"{column}: {values[column]!r} is not a number") from exc
+        if number < low or (high is not None and number > high):
+            code = "negative_amount" if number < low else "out_of_range"
+            bound = f"between {low:g} and {high:g}" if high is not None else f">= {low:g}"
+            raise RowError(code, f"{column} {number:g} must be {bound}")
+        return number
+
+    def _bool(self, values: dict[str, str], column: str) -> bool | None:
+        if column not in values:
+            return None
+        try:
+            return parse_bool(values[column])
+        except ValueError as exc:
+            raise RowError("bad_bool", f"{column}: {exc}") from exc
+
+    def _props(self, record: Record, **props: Any) -> None:
+        # Only columns the file carries are written: a file without a column leaves the
+        # stored value alone, an empty cell in a carried column clears it.
+        record["props"] = {k: v for k, v in props.items() if k in self.columns}
+
+    # -- kinds --------------------------------------------------------------------------
+
+    def _subjects(self, v: dict[str, str], rec: Record) -> str:
+        uscc = self._uscc(v, "uscc", must_exist=False)
+        address = v.get("address")
+        phone = v.get("phone")
+        rec.update(uscc=uscc, region=v["region"],
+                   set_address="address" in self.columns,
+                   address_key=address_key(address) if address else None,
+                   set_phone="phone" in self.columns,
+                   phone_key=phone_key(phone) if phone else None)
+        self._props(rec, name=v["name"], kind=self._enum(v, "kind"), industry=v.get("industry"),
+                    region=v["region"], address=address, phone=phone,
+                    registered_on=self._date(v, "registered_on"), status=self._enum(v, "status"),
+                    registered_capital=self._number(v, "registered_capital"),
+                    key_sector=self._bool(v, "key_sector"))
+        return uscc
+
+    def _persons(self, v: dict[str, str], rec: Record) -> str:
+        key, masked = self._person(v, "person_id", must_exist=False)
+        rec.update(key=key, props={"name": v["name"], "masked_id": masked})
+        return key
+
+    def _roles(self, v: dict[str, str], rec: Record) -> str:
+        subject = self._uscc(v, "subject_uscc", must_exist=True)
+        role = self._enum(v, "role")
+        if "holder_uscc" in v:
+            holder, holder_kind = self._uscc(v, "holder_uscc", must_exist=True), "subject"
+            if holder == subject:
+                raise RowError("self_reference", "a subject cannot hold a role in itself")
+        else:
+            holder, holder_kind = self._person(v, "holder_person_id", must_exist=True)[0], "person"
+        if role == "branch_of" and holder_kind != "subject":
+            raise RowError("bad_reference", "branch_of needs holder_uscc (the parent subject)")
+        if role == "legal_rep" and holder_kind != "person":
+            raise RowError("bad_reference", "a legal representative is a person")
+        share = self._number(v, "share_pct", 0.0, 100.0)
+        rec.update(subject=subject, holder=holder, holder_kind=holder_kind, role=role,
+                   share_pct=share, since=self._date(v, "since"))
+        return f"{subject}|{holder}|{role}"
+
+    def _complaints(self, v: dict[str, str], rec: Record) -> str:
+        rec.update(id=v["complaint_id"], subject=self._uscc(v, "subject_uscc", must_exist=True))
+        self._props(rec, received_on=self._date(v, "received_on"), channel=v.get("channel"),
+                    category=v.get("category"), substantiated=self._bool(v, "substantiated"))
+        return v["complaint_id"]
+
+    def _penalties(self, v: dict[str, str], rec: Record) -> str:
+        decided = self._date(v, "decided_on")
+        repaired = self._date(v, "repaired_on")
+        if repaired and decided and repaired < decided:
+            raise RowError("bad_date", "repaired_on is before decided_on")
+        rec.update(id=v["penalty_id"], subject=self._uscc(v, "subject_uscc", must_exist=True),
+                   department=v.get("department"))
+        self._props(rec, department=v.get("department"), decided_on=decided,
+                    severity=self._enum(v, "severity"), amount=self._number(v, "amount"),
+                    reason=v.get("reason"), repaired_on=repaired)
+        return v["penalty_id"]
+
+    def _inspections(self, v: dict[str, str], rec: Record) -> str:
+        rec.update(id=v["inspection_id"], subject=self._uscc(v, "subject_uscc", must_exist=True),
+                   task_id=v.get("task_id"), department=v.get("department"))
+        self._props(rec, task_id=v.get("task_id"), item_code=v.get("item_code"),
+                    department=v.get("department"),
+                    inspected_on=self._date(v, "inspected_on"), outcome=self._enum(v, "outcome"))
+        return v["inspection_id"]
+
+    def _list_entries(self, v: dict[str, str], rec: Record) -> str:
+        if "subject_uscc" in v:
+            target, target_kind = self._uscc(v, "subject_uscc", must_exist=True), "subject"
+        else:
+            target, target_kind = self._person(v, "person_id", must_exist=True)[0], "person"
+        listed = self._date(v, "listed_on")
+        removed = self._date(v, "removed_on")
+        if removed and listed and removed < listed:
+            raise RowError("bad_date", "removed_on is before listed_on")
+        name = self._enum(v, "list")
+        assert listed is not None and name is not None  # required columns
+        key = f"{target}|{name}|{listed.isoformat()}"
+        rec.update(id=hashlib.sha256(key.encode()).hexdigest()[:32], target=target,
+                   target_kind=target_kind)
+        self._props(rec, list=name, listed_on=listed, removed_on=removed,
+                    authority=v.get("authority"), reason=v.get("reason"))
+        return key
+
+    def _inspectors(self, v: dict[str, str], rec: Record) -> str:
+        key, masked = self._person(v, "person_id", must_exist=False)
+        quals = sorted({q.strip() for q in v.get("qualifications", "").replace("；", ";").split(";")
+                        if q.strip()})
+        rec.update(id=v["inspector_id"], person=key, masked_id=masked,
+                   person_name=v.get("name"), department=v["department"])
+        self._props(rec, name=v.get("name"), department=v["department"], region=v.get("region"),
+                    qualifications=quals)
+        return v["inspector_id"]
+
+    def _items(self, v: dict[str, str], rec: Record) -> str:
+        rec.update(id=v["item_code"], department=v["department"])
+        self._props(rec, department=v["department"], area=v.get("area"), name=v.get("name"),
+                    key_item=self._bool(v, "key_item"))
+        return v["item_code"]

@@ -1,0 +1,55 @@
+"""Process entry point of the embedded Bolt store (run by ``riskgraph db start``)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import threading
+from pathlib import Path
+
+
+def main() -> None:
+    """Run ArcadeDB with its Bolt plugin on loopback until SIGTERM."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--root", required=True)
+    parser.add_argument("--bolt-port", type=int, required=True)
+    parser.add_argument("--http-port", type=int, required=True)
+    parser.add_argument("--heap", default="4g")
+    parser.add_argument("--database", default="riskgraph")
+    args = parser.parse_args()
+
+    import arcadedb_embedded as arcadedb
+    from arcadedb_embedded.jvm import start_jvm
+
+    start_jvm(heap_size=args.heap)
+    server = arcadedb.create_server(
+        args.root,
+        root_password=os.environ.pop("RISKGRAPH_EMBEDDED_PASSWORD"),
+        config={
+            "host": "127.0.0.1",
+            "http_port": args.http_port,
+            "server_plugins": "Bolt:com.arcadedb.bolt.BoltProtocolPlugin",
+            "bolt_port": args.bolt_port,
+        },
+    )
+    server.start()
+    if not Path(args.root, args.database).exists():
+        server.create_database(args.database)
+    ready = Path(args.root).parent / "run" / "ready"
+    ready.write_text(str(os.getpid()))
+
+    done = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: done.set())
+    signal.signal(signal.SIGINT, lambda *_: done.set())
+    try:
+        while not done.wait(1.0):
+            pass
+    finally:
+        ready.unlink(missing_ok=True)
+        server.stop()
+        os._exit(0)  # the JVM keeps non-daemon threads; leave without waiting for them
+
+
+if __name__ == "__main__":
+    main()

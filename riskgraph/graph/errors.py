@@ -1,0 +1,13 @@
+"""Errors of the graph store."""
+
+
+class StoreError(Exception):
+    """The graph store could not do what was asked."""
+
+    code = "store_error"
+
+
+class StoreUnavailable(StoreError):
+    """The graph store is down or unreachable."""
+
+    code = "store_unavailable"

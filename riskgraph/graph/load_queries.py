@@ -1,0 +1,148 @@
+"""Cypher of the loader: one create query (new keys) and one upsert query per kind.
+
+New keys take the ``CREATE`` path, as fast as a raw insert; keys already in the store
+take the ``MERGE``/``SET`` path, so a repeated or resumed load converges on one state.
+Each batch is one transaction: a node and its relationships land together or not at all.
+"""
+
+from __future__ import annotations
+
+_ADDRESS_PHONE_CREATE = """
+WITH s, r
+FOREACH (_ IN CASE WHEN r.address_key IS NULL THEN [] ELSE [1] END |
+  MERGE (a:Address {key: r.address_key}) CREATE (s)-[:LOCATED_AT]->(a))
+FOREACH (_ IN CASE WHEN r.phone_key IS NULL THEN [] ELSE [1] END |
+  MERGE (p:Phone {key: r.phone_key}) CREATE (s)-[:USES_PHONE]->(p))
+"""
+
+SUBJECTS_CREATE = """
+UNWIND $rows AS r
+CREATE (s:Subject {uscc: r.uscc}) SET s += r.props
+WITH s, r
+MERGE (g:Region {name: r.region}) CREATE (s)-[:IN_REGION]->(g)
+""" + _ADDRESS_PHONE_CREATE
+
+SUBJECTS_UPSERT = """
+UNWIND $rows AS r
+MERGE (s:Subject {uscc: r.uscc}) SET s += r.props
+WITH s, r
+OPTIONAL MATCH (s)-[old:IN_REGION]->(og:Region) WHERE og.name <> r.region
+DELETE old
+WITH s, r
+MERGE (g:Region {name: r.region}) MERGE (s)-[:IN_REGION]->(g)
+WITH s, r
+OPTIONAL MATCH (s)-[old:LOCATED_AT]->(oa:Address)
+WHERE r.set_address AND (r.address_key IS NULL OR oa.key <> r.address_key)
+DELETE old
+WITH s, r
+OPTIONAL MATCH (s)-[old:USES_PHONE]->(op:Phone)
+WHERE r.set_phone AND (r.phone_key IS NULL OR op.key <> r.phone_key)
+DELETE old
+WITH s, r
+FOREACH (_ IN CASE WHEN r.set_address AND r.address_key IS NOT NULL THEN [1] ELSE [] END |
+  MERGE (a:Address {key: r.address_key}) MERGE (s)-[:LOCATED_AT]->(a))
+FOREACH (_ IN CASE WHEN r.set_phone AND r.phone_key IS NOT NULL THEN [1] ELSE [] END |
+  MERGE (p:Phone {key: r.phone_key}) MERGE (s)-[:USES_PHONE]->(p))
+"""
+
+PERSONS_CREATE = "UNWIND $rows AS r CREATE (p:Person {key: r.key}) SET p += r.props"
+PERSONS_UPSERT = "UNWIND $rows AS r MERGE (p:Person {key: r.key}) SET p += r.props"
+
+# Roles: holder label and relationship type are chosen from these fixed maps.
+HOLDER_LABELS = {"person": "Person", "subject": "Subject"}
+HOLDER_KEYS = {"person": "key", "subject": "uscc"}
+ROLE_TYPES = {"shareholder": "HOLDS", "legal_rep": "LEGAL_REP_OF", "executive": "OFFICER_OF",
+              "supervisor": "OFFICER_OF", "branch_of": "BRANCH_OF"}
+
+
+def role_upsert(holder_kind: str, role: str) -> str:
+    """Return the MERGE query of one (holder kind, role) group of role rows."""
+    label, key, rel = HOLDER_LABELS[holder_kind], HOLDER_KEYS[holder_kind], ROLE_TYPES[role]
+    pattern = f"(h)-[x:{rel} {{role: r.role}}]->(s)" if rel == "OFFICER_OF" else f"(h)-[x:{rel}]->(s)"
+    return (
+        f"UNWIND $rows AS r MATCH (h:{label} {{{key}: r.holder}}) "
+        "MATCH (s:Subject {uscc: r.subject}) "
+        f"MERGE {pattern} SET x.pct = r.share_pct, x.since = r.since"
+    )
+
+
+# Events against a subject: (label, key property, relationship from the event to it).
+EVENTS = {
+    "complaints": ("Complaint", "complaint_id", "AGAINST"),
+    "penalties": ("Penalty", "penalty_id", "IMPOSED_ON"),
+    "inspections": ("Inspection", "inspection_id", "OF"),
+}
+
+
+def event_create(kind: str) -> str:
+    """Return the CREATE query of an event kind."""
+    label, key, rel = EVENTS[kind]
+    return (
+        "UNWIND $rows AS r MATCH (s:Subject {uscc: r.subject}) "
+        f"CREATE (e:{label} {{{key}: r.id}}) SET e += r.props CREATE (e)-[:{rel}]->(s)"
+    )
+
+
+def event_upsert(kind: str) -> str:
+    """Return the MERGE query of an event kind (moves the event if its subject changed)."""
+    label, key, rel = EVENTS[kind]
+    return (
+        "UNWIND $rows AS r MATCH (s:Subject {uscc: r.subject}) "
+        f"MERGE (e:{label} {{{key}: r.id}}) SET e += r.props "
+        f"WITH e, s OPTIONAL MATCH (e)-[old:{rel}]->(o:Subject) WHERE o.uscc <> s.uscc DELETE old "
+        f"WITH e, s MERGE (e)-[:{rel}]->(s)"
+    )
+
+
+def list_entry_query(target_kind: str, create: bool) -> str:
+    """Return the query that writes list entries on subjects or on persons."""
+    label, key = HOLDER_LABELS[target_kind], HOLDER_KEYS[target_kind]
+    head = f"UNWIND $rows AS r MATCH (t:{label} {{{key}: r.target}}) "
+    if create:
+        return head + "CREATE (e:ListEntry {id: r.id}) SET e += r.props CREATE (e)-[:LISTS]->(t)"
+    return head + "MERGE (e:ListEntry {id: r.id}) SET e += r.props MERGE (e)-[:LISTS]->(t)"
+
+
+INSPECTORS_UPSERT = """
+UNWIND $rows AS r
+MERGE (p:Person {key: r.person})
+  ON CREATE SET p.name = r.person_name, p.masked_id = r.masked_id
+MERGE (i:Inspector {inspector_id: r.id}) SET i += r.props
+MERGE (d:Department {name: r.department})
+WITH i, p, d
+OPTIONAL MATCH (i)-[old:IN_DEPARTMENT]->(od:Department) WHERE od.name <> d.name
+DELETE old
+WITH i, p, d
+OPTIONAL MATCH (i)-[oldp:IS]->(op:Person) WHERE op.key <> p.key
+DELETE oldp
+WITH i, p, d
+MERGE (i)-[:IS]->(p)
+MERGE (i)-[:IN_DEPARTMENT]->(d)
+"""
+
+ITEMS_UPSERT = """
+UNWIND $rows AS r
+MERGE (i:Item {item_code: r.id}) SET i += r.props
+MERGE (d:Department {name: r.department})
+WITH i, d
+OPTIONAL MATCH (i)-[old:OF_DEPARTMENT]->(od:Department) WHERE od.name <> d.name
+DELETE old
+WITH i, d
+MERGE (i)-[:OF_DEPARTMENT]->(d)
+"""
+
+# The keys already in the store, read once per kind before its files load.
+EXISTING_KEYS = {
+    "subjects": "MATCH (n:Subject) RETURN n.uscc",
+    "persons": "MATCH (n:Person) RETURN n.key",
+    "complaints": "MATCH (n:Complaint) RETURN n.complaint_id",
+    "penalties": "MATCH (n:Penalty) RETURN n.penalty_id",
+    "inspections": "MATCH (n:Inspection) RETURN n.inspection_id",
+    "list_entries": "MATCH (n:ListEntry) RETURN n.id",
+}
+
+COUNTS = """
+CALL { MATCH (n) RETURN count(n) AS nodes }
+CALL { MATCH ()-[r]->() RETURN count(r) AS relationships }
+RETURN nodes, relationships
+"""

@@ -1,0 +1,54 @@
+"""Uniqueness constraints and indexes of the graph schema, created idempotently."""
+
+from __future__ import annotations
+
+from riskgraph.graph.store import Store
+
+# (label, key property): every keyed label of the schema has a uniqueness constraint.
+KEYS: tuple[tuple[str, str], ...] = (
+    ("Subject", "uscc"),
+    ("Person", "key"),
+    ("Region", "name"),
+    ("Department", "name"),
+    ("Complaint", "complaint_id"),
+    ("Penalty", "penalty_id"),
+    ("Inspection", "inspection_id"),
+    ("ListEntry", "id"),
+    ("Inspector", "inspector_id"),
+    ("Item", "item_code"),
+    ("Address", "key"),
+    ("Phone", "key"),
+    ("Task", "task_id"),
+    ("Warning", "warning_id"),
+    ("Draw", "draw_id"),
+)
+
+# (label, property): lookups that are not keys.
+INDEXES: tuple[tuple[str, str], ...] = (
+    ("Subject", "name"),
+    ("Subject", "region"),
+    ("Person", "name"),
+)
+
+
+def ensure_schema(store: Store) -> int:
+    """Create every constraint and index that is missing; return how many statements ran."""
+    statements = 0
+    for label, prop in KEYS:
+        # Labels and properties come from the fixed tuple above, never from input.
+        store.write(
+            f"CREATE CONSTRAINT {label.lower()}_{prop}_unique IF NOT EXISTS "
+            f"FOR (n:{label}) REQUIRE n.{prop} IS UNIQUE"
+        )
+        statements += 1
+    for label, prop in INDEXES:
+        store.write(
+            f"CREATE INDEX {label.lower()}_{prop}_index IF NOT EXISTS FOR (n:{label}) ON (n.{prop})"
+        )
+        statements += 1
+    return statements
+
+
+def key_property(label: str) -> str:
+    """Return the key property of a keyed label."""
+    return dict(KEYS)[label]

@@ -1,0 +1,53 @@
+"""A handle on the graph store: a driver someone else opened, and the database to use."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import neo4j
+from neo4j.exceptions import ServiceUnavailable, SessionExpired
+
+from riskgraph.graph.errors import StoreError, StoreUnavailable
+
+
+@dataclass(frozen=True)
+class Store:
+    """The driver and database every graph function takes; it never opens a driver."""
+
+    driver: neo4j.Driver
+    database: str
+    kind: str = "neo4j"  # "embedded" when the store is the embedded ArcadeDB server
+
+    def read(self, query: str, **params: Any) -> list[dict[str, Any]]:
+        """Run a read query and return its records as dicts."""
+        return self._run(query, params, neo4j.RoutingControl.READ)
+
+    def write(self, query: str, **params: Any) -> list[dict[str, Any]]:
+        """Run a write query in its own transaction and return its records as dicts."""
+        return self._run(query, params, neo4j.RoutingControl.WRITE)
+
+    def stream(self, query: str, **params: Any) -> Iterator[tuple[Any, ...]]:
+        """Yield the value tuples of a large read without holding them all."""
+        try:
+            with self.driver.session(database=self.database,
+                                     default_access_mode=neo4j.READ_ACCESS) as session:
+                result = session.run(query, params)
+                for record in result:
+                    yield tuple(record.values())
+        except (ServiceUnavailable, SessionExpired, OSError) as exc:
+            raise StoreUnavailable(f"graph store unreachable: {exc}") from exc
+        except neo4j.exceptions.Neo4jError as exc:
+            raise StoreError(f"graph query failed: {exc.message}") from exc
+
+    def _run(self, query: str, params: Mapping[str, Any],
+             routing: neo4j.RoutingControl) -> list[dict[str, Any]]:
+        try:
+            records, _, _ = self.driver.execute_query(
+                query, dict(params), database_=self.database, routing_=routing)
+        except (ServiceUnavailable, SessionExpired, OSError) as exc:
+            raise StoreUnavailable(f"graph store unreachable: {exc}") from exc
+        except neo4j.exceptions.Neo4jError as exc:
+            raise StoreError(f"graph query failed: {exc.message}") from exc
+        return [record.data() for record in records]

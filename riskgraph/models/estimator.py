@@ -1,0 +1,261 @@
+"""The risk estimator: calibrated gradient-boosted trees with per-feature contributions.
+
+Calibration design (why a time-respecting holdout and Platt scaling by default):
+
+* Inspection data drifts: the base rate and the meaning of features move over time, and
+  the model is always used on subjects *after* its training data. So the calibration map
+  is learnt out of time: the booster is fitted on the oldest ``1 - calibration_fraction``
+  of the rows and the calibrator on the newest rows, which plays the role of "the future"
+  exactly as scoring will. Random K-fold calibration (``CalibratedClassifierCV``) would
+  calibrate on rows older than the model's training rows and hide the drift.
+* With ``refit=True`` (default) the booster is then refitted on all rows, so the most
+  recent facts are not wasted, and the out-of-time calibration map is applied to it. The
+  map has two parameters (sigmoid) and transfers well between the two boosters.
+* ``"sigmoid"`` is the default because it is strictly monotone: it never changes the
+  order of subjects, and the order is what decides who gets inspected. Isotonic
+  calibration is offered, but its step function ties many subjects at one probability.
+
+Rows passed to :meth:`RiskClassifier.fit` must be in chronological order (oldest first);
+the estimator cannot see dates, so it trusts the order to find "the newest rows".
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.ensemble._hist_gradient_boosting.predictor import TreePredictor
+from sklearn.isotonic import IsotonicRegression
+from sklearn.linear_model import LogisticRegression
+from sklearn.utils import check_random_state
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+_CALIBRATIONS = ("sigmoid", "isotonic", None)
+# Fewer calibration rows than this (or one class only) and the map is the identity:
+# a calibrator fitted on a handful of rows is noise, not calibration.
+_MIN_CALIBRATION_ROWS = 20
+_CHUNK_ROWS = 65_536
+
+
+class RiskClassifier(ClassifierMixin, BaseEstimator):
+    """Binary risk model: histogram gradient boosting, calibrated on the newest rows.
+
+    Args:
+        learning_rate, max_iter, max_leaf_nodes, max_depth, min_samples_leaf,
+        l2_regularization, max_features, max_bins: passed to
+            ``HistGradientBoostingClassifier`` (early stopping is off: the number of
+            iterations is a hyperparameter to tune with time-based CV).
+        calibration: ``"sigmoid"`` (Platt, order preserving), ``"isotonic"`` or ``None``.
+        calibration_fraction: share of the newest rows held out to fit the calibrator.
+        refit: refit the booster on all rows after calibrating (see module docstring).
+        random_state: seed for the booster's feature subsampling.
+    """
+
+    def __init__(
+        self,
+        *,
+        learning_rate: float = 0.05,
+        max_iter: int = 200,
+        max_leaf_nodes: int | None = 15,
+        max_depth: int | None = None,
+        min_samples_leaf: int = 40,
+        l2_regularization: float = 1.0,
+        max_features: float = 1.0,
+        max_bins: int = 255,
+        calibration: str | None = "sigmoid",
+        calibration_fraction: float = 0.2,
+        refit: bool = True,
+        random_state: int | np.random.RandomState | None = None,
+    ) -> None:
+        self.learning_rate = learning_rate
+        self.max_iter = max_iter
+        self.max_leaf_nodes = max_leaf_nodes
+        self.max_depth = max_depth
+        self.min_samples_leaf = min_samples_leaf
+        self.l2_regularization = l2_regularization
+        self.max_features = max_features
+        self.max_bins = max_bins
+        self.calibration = calibration
+        self.calibration_fraction = calibration_fraction
+        self.refit = refit
+        self.random_state = random_state
+
+    def __sklearn_tags__(self):  # type: ignore[no-untyped-def]
+        """Declare NaN support and binary-only targets to scikit-learn's checks."""
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.classifier_tags.multi_class = False
+        return tags
+
+    def _make_booster(self, seed: int) -> HistGradientBoostingClassifier:
+        return HistGradientBoostingClassifier(
+            learning_rate=self.learning_rate,
+            max_iter=self.max_iter,
+            max_leaf_nodes=self.max_leaf_nodes,
+            max_depth=self.max_depth,
+            min_samples_leaf=self.min_samples_leaf,
+            l2_regularization=self.l2_regularization,
+            max_features=self.max_features,
+            max_bins=self.max_bins,
+            early_stopping=False,
+            random_state=seed,
+        )
+
+    def fit(self, X: ArrayLike, y: ArrayLike) -> RiskClassifier:
+        """Fit the booster and its out-of-time calibration; rows must be oldest first."""
+        if self.calibration not in _CALIBRATIONS:
+            raise ValueError(f"calibration must be one of {_CALIBRATIONS}, got {self.calibration!r}")
+        if not 0.0 < self.calibration_fraction < 1.0:
+            raise ValueError("calibration_fraction must be in (0, 1)")
+        X, y = validate_data(self, X, y, ensure_all_finite="allow-nan", dtype=np.float64)
+        check_classification_targets(y)
+        classes = np.unique(y)
+        if len(classes) < 2:
+            raise ValueError(f"RiskClassifier needs 2 classes in y; got one class {classes}")
+        if type_of_target(y) != "binary":
+            raise ValueError(
+                "Only binary classification is supported. "
+                f"Got {type_of_target(y)!r} targets with {len(classes)} classes"
+            )
+        self.classes_ = classes
+        y01 = (y == self.classes_[1]).astype(np.int64)
+        # One generator, turned into one seed: both boosters get the same seed, so the
+        # refit differs from the holdout booster only by the rows it sees.
+        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+
+        n = len(y01)
+        n_cal = int(round(n * self.calibration_fraction)) if self.calibration else 0
+        fit_rows = n - n_cal
+        can_calibrate = (
+            self.calibration is not None
+            and n_cal >= _MIN_CALIBRATION_ROWS
+            and len(np.unique(y01[:fit_rows])) == 2
+            and len(np.unique(y01[fit_rows:])) == 2
+        )
+        self.calibrator_: LogisticRegression | IsotonicRegression | None = None
+        if can_calibrate:
+            holdout_booster = self._make_booster(seed).fit(X[:fit_rows], y01[:fit_rows])
+            raw = holdout_booster.decision_function(X[fit_rows:]).reshape(-1, 1)
+            if self.calibration == "sigmoid":
+                # Large C: Platt scaling with two parameters needs no regularisation.
+                cal = LogisticRegression(C=1e6).fit(raw, y01[fit_rows:])
+                self.calibrator_ = cal
+            else:
+                iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip")
+                self.calibrator_ = iso.fit(raw.ravel(), y01[fit_rows:])
+            self.booster_ = (
+                self._make_booster(seed).fit(X, y01) if self.refit else holdout_booster
+            )
+        else:
+            self.booster_ = self._make_booster(seed).fit(X, y01)
+        self.n_iter_ = self.booster_.n_iter_
+        self._prepare_contributions()
+        return self
+
+    def decision_function(self, X: ArrayLike) -> NDArray[np.float64]:
+        """Return the booster's raw log-odds (before calibration)."""
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, ensure_all_finite="allow-nan", dtype=np.float64)
+        return self.booster_.decision_function(X)
+
+    def predict_proba(self, X: ArrayLike) -> NDArray[np.float64]:
+        """Return calibrated probabilities, columns ordered as ``classes_``."""
+        check_is_fitted(self)
+        raw = self.decision_function(X)
+        if self.calibrator_ is None:
+            p1 = 1.0 / (1.0 + np.exp(-raw))
+        elif isinstance(self.calibrator_, LogisticRegression):
+            p1 = self.calibrator_.predict_proba(raw.reshape(-1, 1))[:, 1]
+        else:
+            p1 = self.calibrator_.predict(raw)
+        p1 = np.clip(p1, 0.0, 1.0)
+        return np.column_stack([1.0 - p1, p1])
+
+    def predict(self, X: ArrayLike) -> NDArray:
+        """Return the more probable class label."""
+        proba = self.predict_proba(X)
+        return self.classes_[(proba[:, 1] > 0.5).astype(int)]
+
+    # ---- per-feature contributions (reason codes) ------------------------------------
+
+    def _prepare_contributions(self) -> None:
+        """Precompute, per tree, each leaf's path contribution to each feature.
+
+        The tree-path (Saabas) attribution: walking from the root to a leaf, every split
+        moves the expected raw score from the parent's value to the child's; the move is
+        credited to the split feature. Node expectations are the training-count weighted
+        means of the shrunk leaf values below them, so per row
+        ``sum(contributions) + expected_value_ == decision_function`` exactly.
+        """
+        booster = self.booster_
+        n_features = self.n_features_in_
+        tables: list[NDArray[np.float32]] = []
+        leaf_index_predictors: list[TreePredictor] = []
+        expected = float(np.asarray(booster._baseline_prediction).ravel()[0])
+        for (predictor,) in booster._predictors:
+            nodes = predictor.nodes
+            n_nodes = len(nodes)
+            mean = nodes["value"].astype(np.float64)
+            count = nodes["count"].astype(np.float64)
+            # Children always have larger indices than their parent (nodes are written
+            # depth first), so one reverse pass computes the expectations bottom up.
+            for i in range(n_nodes - 1, -1, -1):
+                if not nodes["is_leaf"][i]:
+                    left, right = nodes["left"][i], nodes["right"][i]
+                    total = count[left] + count[right]
+                    mean[i] = (count[left] * mean[left] + count[right] * mean[right]) / total
+            table = np.zeros((n_nodes, n_features), dtype=np.float64)
+            for i in range(n_nodes):
+                if not nodes["is_leaf"][i]:
+                    f = nodes["feature_idx"][i]
+                    for child in (nodes["left"][i], nodes["right"][i]):
+                        table[child] = table[i]
+                        table[child, f] += mean[child] - mean[i]
+            expected += mean[0]
+            tables.append(table.astype(np.float32))
+            # Same tree with each node's value replaced by its own index: its prediction
+            # is the index of the leaf a row lands in, computed by scikit-learn's
+            # compiled, multithreaded traversal.
+            index_nodes = nodes.copy()
+            index_nodes["value"] = np.arange(n_nodes, dtype=np.float64)
+            leaf_index_predictors.append(
+                TreePredictor(
+                    index_nodes, predictor.binned_left_cat_bitsets, predictor.raw_left_cat_bitsets
+                )
+            )
+        self.expected_value_ = expected
+        self._leaf_tables = tables
+        self._leaf_index_predictors = leaf_index_predictors
+
+    def feature_contributions(self, X: ArrayLike) -> NDArray[np.float32]:
+        """Return per-row, per-feature contributions to the raw log-odds, shape (n, p).
+
+        Positive values push a subject's risk up. Rows sum, with ``expected_value_``, to
+        :meth:`decision_function` (up to float32 rounding). Calibration is monotone, so
+        the ranking of reasons is the same on the probability scale.
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, ensure_all_finite="allow-nan", dtype=np.float64)
+        X = np.ascontiguousarray(X)
+        known_cat_bitsets, f_idx_map = self.booster_._bin_mapper.make_known_categories_bitsets()
+        n_threads = _n_threads()
+        out = np.zeros((X.shape[0], self.n_features_in_), dtype=np.float32)
+        for start in range(0, X.shape[0], _CHUNK_ROWS):
+            stop = min(start + _CHUNK_ROWS, X.shape[0])
+            chunk = X[start:stop]
+            acc = out[start:stop]  # a view: the chunk stays in cache while trees add up
+            for predictor, table in zip(
+                self._leaf_index_predictors, self._leaf_tables, strict=True
+            ):
+                leaves = predictor.predict(chunk, known_cat_bitsets, f_idx_map, n_threads)
+                acc += table[leaves.astype(np.intp)]
+        return out
+
+
+def _n_threads() -> int:
+    """Threads for the compiled tree traversal (scikit-learn's cgroup-aware count)."""
+    from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
+
+    return int(_openmp_effective_n_threads())

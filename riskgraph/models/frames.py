@@ -1,0 +1,91 @@
+"""Typed frames projected from the graph store: the input of feature computation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import pandas as pd
+
+#: Columns of each table, in order. Dates are pandas datetime64 columns (NaT when missing).
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "subjects": (
+        "uscc",
+        "kind",
+        "industry",
+        "region",
+        "status",
+        "registered_on",
+        "key_sector",
+        "registered_capital",
+    ),
+    "complaints": ("subject_uscc", "received_on", "substantiated"),
+    "penalties": ("subject_uscc", "decided_on", "severity", "amount", "repaired_on"),
+    "inspections": ("inspection_id", "subject_uscc", "inspected_on", "outcome", "task_id"),
+    "list_entries": ("subject_uscc", "person_key", "list", "listed_on", "removed_on"),
+    "ties": ("subject_uscc", "holder_key", "holder_kind", "role", "share_pct"),
+    "addresses": ("subject_uscc", "address_key"),
+    "phones": ("subject_uscc", "phone_key"),
+}
+
+#: Columns the features never read; a frame may leave them out.
+OPTIONAL: frozenset[str] = frozenset({"status", "task_id", "share_pct"})
+
+
+@dataclass(frozen=True, eq=False)
+class GraphFrames:
+    """Per-kind tables pulled out of the graph store, one row per node or relationship.
+
+    subjects: ``uscc`` (str, unique), ``kind`` (enterprise|individual|cooperative|branch),
+        ``industry``, ``region``, ``status`` (current; not used as a feature because it is
+        not point-in-time), ``registered_on`` (date), ``key_sector`` (bool),
+        ``registered_capital`` (float, NaN when unknown).
+    complaints: ``subject_uscc``, ``received_on`` (date), ``substantiated`` (bool, may be NA).
+    penalties: ``subject_uscc``, ``decided_on`` (date), ``severity`` (minor|general|serious),
+        ``amount`` (float), ``repaired_on`` (date of credit repair, NaT when not repaired).
+    inspections: ``inspection_id``, ``subject_uscc``, ``inspected_on`` (date),
+        ``outcome`` (pass|fail|not_found), ``task_id``.
+    list_entries: ``subject_uscc`` (NA when the entry lists a person), ``person_key``
+        (NA when it lists a subject), ``list`` (abnormal_operation|serious_dishonest|
+        joint_punishment), ``listed_on`` (date), ``removed_on`` (date, NaT while listed).
+    ties: ``subject_uscc`` (the subject held or represented), ``holder_key`` (a person key,
+        or the holder's USCC), ``holder_kind`` (person|subject), ``role`` (shareholder|
+        legal_rep|executive|supervisor|branch_of; for branch_of the holder is the head
+        office), ``share_pct`` (float, NaN).
+    addresses: ``subject_uscc``, ``address_key`` (normalised; many subjects may share one).
+    phones: ``subject_uscc``, ``phone_key`` (normalised).
+    """
+
+    subjects: pd.DataFrame
+    complaints: pd.DataFrame
+    penalties: pd.DataFrame
+    inspections: pd.DataFrame
+    list_entries: pd.DataFrame
+    ties: pd.DataFrame
+    addresses: pd.DataFrame
+    phones: pd.DataFrame
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            frame = getattr(self, f.name)
+            if not isinstance(frame, pd.DataFrame):
+                raise TypeError(f"GraphFrames.{f.name} must be a DataFrame")
+            missing = [c for c in COLUMNS[f.name] if c not in frame and c not in OPTIONAL]
+            if missing:
+                raise ValueError(f"GraphFrames.{f.name} lacks columns {missing}")
+
+    @classmethod
+    def from_tables(cls, **tables: pd.DataFrame) -> GraphFrames:
+        """Build frames from the given tables; a table not given is empty."""
+        unknown = set(tables) - set(COLUMNS)
+        if unknown:
+            raise ValueError(f"unknown tables {sorted(unknown)}")
+        return cls(**{name: tables.get(name, empty_table(name)) for name in COLUMNS})
+
+
+def empty_table(name: str) -> pd.DataFrame:
+    """Return an empty table of one kind with its columns (dates as datetime64)."""
+    cols: dict[str, pd.Series] = {}
+    for col in COLUMNS[name]:
+        is_date = col.endswith("_on")
+        cols[col] = pd.Series([], dtype="datetime64[us]" if is_date else object)
+    return pd.DataFrame(cols)
