@@ -7,7 +7,6 @@ encoding, or that is not valid JSON, comes out as a ``BadLine`` to be quarantine
 
 from __future__ import annotations
 
-import codecs
 import csv
 import json
 import re
@@ -43,27 +42,44 @@ Row = tuple[int, dict[str, str | None]]
 def detect_encoding(path: Path) -> str:
     """Return 'utf-8-sig' or 'gb18030' from the file's first megabyte, or reject the file.
 
-    UTF-8 is tried first and strictly: text in GBK almost never decodes as UTF-8, so a
-    sample that does is UTF-8. One that does not must decode strictly as GB18030, or the
-    file is rejected rather than read with a wrong guess.
+    Each sampled line holding non-ASCII bytes is decoded strictly both ways. Text in GBK
+    almost never decodes as UTF-8, so when at least half of those lines are valid UTF-8
+    the file is UTF-8 (the other lines are quarantined as invalid). Otherwise at least
+    half must be valid GB18030. A mostly-ASCII file whose few non-ASCII lines decode
+    neither way is read as UTF-8 and those lines are quarantined; anything else is
+    rejected rather than read with a wrong guess.
     """
     with open(path, "rb") as fh:
         sample = fh.read(SAMPLE_BYTES)
-    utf8 = codecs.getincrementaldecoder("utf-8")()
-    try:
-        utf8.decode(sample, final=len(sample) < SAMPLE_BYTES)
+    if len(sample) == SAMPLE_BYTES:
+        sample = sample[: sample.rfind(b"\n") + 1] or sample
+    utf8 = gb = total = ascii_lines = 0
+    for line in sample.splitlines():
+        if line.isascii():
+            ascii_lines += 1
+            continue
+        total += 1
+        utf8 += _decodes(line, "utf-8")
+        gb += _decodes(line, "gb18030")
+    if total == 0 or utf8 * 2 >= total:
         return "utf-8-sig"
-    except UnicodeDecodeError:
-        pass
-    gb = codecs.getincrementaldecoder("gb18030")()
+    if gb * 2 >= total:
+        return "gb18030"
+    if ascii_lines > total:
+        return "utf-8-sig"  # plain ASCII with a few garbled lines: those are quarantined
+    raise FileRejected(
+        "unknown_encoding",
+        f"{path.name}: neither UTF-8 nor GB18030 ({total - max(utf8, gb)} of {total} sampled "
+        "non-ASCII lines undecodable)",
+    )
+
+
+def _decodes(data: bytes, encoding: str) -> bool:
     try:
-        gb.decode(sample, final=len(sample) < SAMPLE_BYTES)
-    except UnicodeDecodeError as exc:
-        raise FileRejected(
-            "unknown_encoding",
-            f"{path.name}: neither UTF-8 nor GB18030 (bad byte at offset {exc.start})",
-        ) from exc
-    return "gb18030"
+        data.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def read_rows(path: Path) -> tuple[list[str], str, Iterator[Row | BadLine]]:

@@ -93,6 +93,13 @@ def _port_open(port: int) -> bool:
 
 def _pid_alive(pid: int) -> bool:
     try:
+        # A server started by this very process (tests) is our child: reap it, or its
+        # zombie would look alive forever.
+        if os.waitpid(pid, os.WNOHANG)[0] == pid:
+            return False
+    except ChildProcessError:
+        pass
+    try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False

@@ -1,0 +1,75 @@
+"""Property-based tests of the two check-character validators."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from riskgraph.etl.codes import (
+    USCC_ALPHABET,
+    resident_id_check_char,
+    resident_id_error,
+    uscc_check_char,
+    uscc_error,
+)
+
+uscc_bodies = st.builds(
+    lambda head, region, org: head + region + org,
+    st.text(USCC_ALPHABET, min_size=2, max_size=2),
+    st.text("0123456789", min_size=6, max_size=6),
+    st.text(USCC_ALPHABET, min_size=9, max_size=9),
+)
+births = st.dates(dt.date(1920, 1, 1), dt.date(2008, 12, 31))
+id_bodies = st.builds(lambda region, born, seq: region + born.strftime("%Y%m%d") + seq,
+                      st.text("0123456789", min_size=6, max_size=6), births,
+                      st.text("0123456789", min_size=3, max_size=3))
+
+
+def test_known_real_usccs_are_valid() -> None:
+    for code in ("91110000802100433B", "91110108551385082Q", "91440300708461136T"):
+        assert uscc_error(code) is None
+
+
+@given(uscc_bodies)
+def test_uscc_with_its_check_char_is_valid(body: str) -> None:
+    assert uscc_error(body + uscc_check_char(body)) is None
+
+
+@given(uscc_bodies, st.integers(0, 17), st.sampled_from(USCC_ALPHABET))
+def test_uscc_single_substitution_is_detected(body: str, pos: int, char: str) -> None:
+    code = body + uscc_check_char(body)
+    changed = code[:pos] + char + code[pos + 1:]
+    if changed != code and changed[2:8].isdigit():
+        assert uscc_error(changed) is not None
+
+
+def test_uscc_rejects_letters_outside_alphabet_and_wrong_length() -> None:
+    assert "alphabet" in uscc_error("91110000802100433I")
+    assert "18 characters" in uscc_error("9111000080210043")
+
+
+def test_resident_id_known_example() -> None:
+    assert resident_id_error("11010519491231002X") is None
+    assert resident_id_error("110105194912310021") is not None
+
+
+@given(id_bodies)
+def test_resident_id_with_its_check_char_is_valid(body: str) -> None:
+    assert resident_id_error(body + resident_id_check_char(body), dt.date(2026, 1, 1)) is None
+
+
+@given(id_bodies, st.integers(0, 17), st.sampled_from("0123456789X"))
+def test_resident_id_single_substitution_is_detected(body: str, pos: int, char: str) -> None:
+    code = body + resident_id_check_char(body)
+    changed = code[:pos] + char + code[pos + 1:]
+    if changed != code:
+        assert resident_id_error(changed) is not None
+
+
+def test_resident_id_birth_date_must_be_real_and_past() -> None:
+    body = "37080220230230001"  # 30 February
+    assert "not a date" in resident_id_error(body + resident_id_check_char(body))
+    body = "37080220300101001"
+    assert "out of range" in resident_id_error(body + resident_id_check_char(body), dt.date(2026, 1, 1))

@@ -1,0 +1,276 @@
+"""The loader against the real embedded Bolt server: contract, quarantine, idempotency."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from riskgraph.etl import loader as loader_module
+from riskgraph.etl.loader import LoadOptions, load_folder
+from riskgraph.graph.errors import StoreError
+from riskgraph.graph.schema import KEYS
+from riskgraph.graph.store import Store
+from tests.factories import person_id, small_city, subject, uscc, write_csv
+
+TODAY = dt.date(2026, 11, 27)
+
+
+def run_load(store: Store, folder: Path, secret: bytes, **kw: object):
+    options = LoadOptions(today=TODAY, pii_secret=secret,
+                          quarantine_path=folder.parent / f"{folder.name}-quarantine.jsonl", **kw)
+    return load_folder(store, folder, options)
+
+
+def quarantined(report) -> list[dict]:
+    return [json.loads(line) for line in Path(report.quarantine_file).read_text().splitlines()]
+
+
+def dump(store: Store) -> tuple[list, list]:
+    """The whole graph as comparable values: nodes by key, relationships by end keys."""
+    key_of = dict(KEYS)
+    nodes = sorted(
+        (row["labels"][0], json.dumps(row["props"], sort_keys=True, default=str, ensure_ascii=False))
+        for row in store.read("MATCH (n) RETURN labels(n) AS labels, properties(n) AS props"))
+    rels = []
+    for row in store.read("MATCH (a)-[r]->(b) RETURN labels(a)[0] AS la, properties(a) AS pa, "
+                          "type(r) AS t, properties(r) AS pr, labels(b)[0] AS lb, properties(b) AS pb"):
+        rels.append((row["la"], str(row["pa"][key_of[row["la"]]]), row["t"],
+                     json.dumps(row["pr"], sort_keys=True, default=str),
+                     row["lb"], str(row["pb"][key_of[row["lb"]]])))
+    return nodes, sorted(rels)
+
+
+def test_small_city_loads_and_reconciles(store: Store, tmp_path: Path, pii_secret: bytes) -> None:
+    report = run_load(store, small_city(tmp_path / "in"), pii_secret)
+    assert report.reconciles
+    assert report.totals["quarantined"] == 0 and report.totals["duplicates"] == 0
+    counts = store.read("MATCH (s:Subject) RETURN count(s) AS s")[0]["s"]
+    assert counts == 20
+    row = store.read("MATCH (p:Penalty {penalty_id: 'P1'})-[:IMPOSED_ON]->(s:Subject) "
+                     "RETURN s.uscc AS u, p.severity AS sev, p.amount AS amt, p.decided_on AS d")[0]
+    assert (row["u"], row["sev"], row["amt"]) == (uscc(1), "general", 2000.0)
+    assert row["d"].to_native() == dt.date(2023, 1, 2)
+    inspector = store.read("MATCH (i:Inspector)-[:IS]->(p:Person) RETURN i.qualifications AS q, "
+                           "p.masked_id AS m")[0]
+    assert inspector["q"] == ["SP01"] and inspector["m"].startswith("370802********")
+    data = json.loads(json.dumps(report.to_dict()))
+    assert data["reconciles"] and {f["kind"] for f in data["files"]} >= {"subjects", "roles"}
+
+
+def test_reload_changes_nothing(store: Store, tmp_path: Path, pii_secret: bytes) -> None:
+    folder = small_city(tmp_path / "in")
+    run_load(store, folder, pii_secret)
+    first = dump(store)
+    second_report = run_load(store, folder, pii_secret)
+    assert second_report.reconciles
+    assert dump(store) == first
+
+
+def test_later_load_updates_and_moves_links(store: Store, tmp_path: Path, pii_secret: bytes) -> None:
+    run_load(store, small_city(tmp_path / "in"), pii_secret)
+    later = tmp_path / "later"
+    write_csv(later, "subjects.csv", [subject(1, status="revoked", address="任城区古槐路999号")])
+    write_csv(later, "penalties.csv", [
+        {"penalty_id": "P1", "subject_uscc": uscc(1), "department": "食品经营监管科",
+         "decided_on": "2023-01-02", "severity": "general", "amount": "2000",
+         "reason": "无证经营", "repaired_on": "2024-01-01"}])
+    write_csv(later, "list_entries.csv", [
+        {"subject_uscc": uscc(1), "person_id": "", "list": "abnormal_operation",
+         "listed_on": "2022-01-01", "removed_on": "2023-06-30", "authority": "任城区市场监管局",
+         "reason": "未按期公示年报"}])
+    report = run_load(store, later, pii_secret)
+    assert report.totals["loaded"] == 3
+    row = store.read("MATCH (s:Subject {uscc: $u})-[:LOCATED_AT]->(a:Address) "
+                     "RETURN s.status AS st, collect(a.key) AS addrs", u=uscc(1))[0]
+    assert row["st"] == "revoked" and row["addrs"] == ["任城区古槐路999号"]
+    assert store.read("MATCH (p:Penalty {penalty_id:'P1'}) RETURN p.repaired_on AS r")[0]["r"] \
+        .to_native() == dt.date(2024, 1, 1)
+    entries = store.read("MATCH (e:ListEntry)-[:LISTS]->(:Subject {uscc: $u}) "
+                         "RETURN e.removed_on AS r", u=uscc(1))
+    assert len(entries) == 1 and entries[0]["r"].to_native() == dt.date(2023, 6, 30)
+
+
+def test_every_bad_input_kind_is_quarantined_with_reason(store: Store, tmp_path: Path,
+                                                         pii_secret: bytes) -> None:
+    folder = tmp_path / "bad"
+    bad_uscc = uscc(3)[:-1] + ("0" if uscc(3)[-1] != "0" else "1")
+    write_csv(folder, "subjects.csv", [
+        subject(1), subject(2),
+        subject(3, uscc=bad_uscc),                         # bad check character
+        subject(4, registered_on="2099-01-01"),            # future date
+        subject(5, kind="alien"),                          # unknown enumeration
+        subject(6, name=""),                               # required value empty
+        subject(7, registered_capital="-5"),               # negative amount
+        subject(8, registered_on="2024-02-30"),            # not a date
+        subject(1, name="again"),                          # duplicate key
+        subject(9, name="bad\x00nul"),                     # NUL byte
+    ])
+    write_csv(folder, "persons.csv", [
+        {"person_id": person_id(1), "name": "甲"},
+        {"person_id": person_id(2)[:-1] + ("0" if person_id(2)[-1] != "0" else "1"), "name": "乙"},
+    ])
+    write_csv(folder, "roles.csv", [
+        {"subject_uscc": uscc(1), "holder_person_id": person_id(1), "holder_uscc": "",
+         "role": "shareholder", "share_pct": "150"},        # share out of range
+        {"subject_uscc": uscc(77), "holder_person_id": person_id(1), "holder_uscc": "",
+         "role": "shareholder", "share_pct": "10"},         # missing subject
+        {"subject_uscc": uscc(1), "holder_person_id": person_id(55), "holder_uscc": "",
+         "role": "legal_rep", "share_pct": ""},             # missing person
+        {"subject_uscc": uscc(1), "holder_person_id": person_id(1), "holder_uscc": uscc(2),
+         "role": "shareholder", "share_pct": "5"},          # both holders
+        {"subject_uscc": uscc(2), "holder_person_id": "", "holder_uscc": uscc(1),
+         "role": "shareholder", "share_pct": "40"},         # fine
+    ])
+    write_csv(folder, "complaints.csv", [{"complaint_id": "C1", "subject_uscc": uscc(1)}],
+              header=["complaint_id", "subject_uscc"])       # whole file: no received_on
+    (folder / "penalties.csv").write_bytes(
+        "penalty_id,subject_uscc,decided_on,severity\n".encode()
+        + f"P1,{uscc(1)},2024-01-01,serious\n".encode()
+        + f"P2,{uscc(1)},2024-01-01,".encode() + b"\xff\xfe\n"    # invalid UTF-8
+        + f"P3,{uscc(1)},2024-01-01,serious,extra\n".encode())    # too many fields
+    (folder / "notes.txt").write_text("not a kind")
+    report = run_load(store, folder, pii_secret)
+    assert report.reconciles
+    by_file = {f.file: f for f in report.files}
+    assert by_file["complaints.csv"].rejected and "received_on" in by_file["complaints.csv"].rejected
+    assert by_file["notes.txt"].rejected
+    codes = {(q["file"], q["code"]) for q in quarantined(report)}
+    for expected in [("subjects.csv", c) for c in (
+            "bad_uscc", "future_date", "bad_enum", "missing_value", "negative_amount", "bad_date",
+            "duplicate_key", "nul_byte")] + [
+            ("persons.csv", "bad_person_id"), ("roles.csv", "out_of_range"),
+            ("roles.csv", "unknown_subject"), ("roles.csv", "unknown_person"),
+            ("roles.csv", "ambiguous_reference"), ("penalties.csv", "invalid_encoding"),
+            ("penalties.csv", "field_count"), ("complaints.csv", "missing_column")]:
+        assert expected in codes, expected
+    s = by_file["subjects.csv"]
+    assert (s.read, s.loaded, s.quarantined, s.duplicates) == (10, 2, 7, 1)
+    lines = {q["line"] for q in quarantined(report) if q["file"] == "subjects.csv"}
+    assert lines == set(range(4, 12))
+    # nothing dangling: the one good role exists, no role to a missing subject
+    assert store.read("MATCH ()-[r:HOLDS]->() RETURN count(r) AS n")[0]["n"] == 1
+    assert store.read("MATCH (s:Subject) RETURN count(s) AS n")[0]["n"] == 2
+
+
+def test_resident_ids_never_stored_or_quarantined_in_clear(store: Store, tmp_path: Path,
+                                                           pii_secret: bytes) -> None:
+    folder = small_city(tmp_path / "in")
+    write_csv(folder, "persons_bad.csv", [{"person_id": person_id(3), "name": ""}])
+    report = run_load(store, folder, pii_secret)
+    clear = {person_id(i) for i in range(1, 21)} | {person_id(900, "19850505")}
+    values = store.read("MATCH (n) RETURN properties(n) AS p")
+    blob = json.dumps(values, default=str)
+    assert not any(pid in blob for pid in clear)
+    assert person_id(3) not in Path(report.quarantine_file).read_text()
+    assert "370802********" in Path(report.quarantine_file).read_text()
+
+
+def test_homonyms_stay_two_persons_and_one_person_is_one_node(store: Store, tmp_path: Path,
+                                                             pii_secret: bytes) -> None:
+    folder = small_city(tmp_path / "in", n=4)
+    write_csv(folder, "persons_homonyms.csv", [{"person_id": person_id(500), "name": "张1"}])
+    write_csv(folder, "persons_z_again.csv", [{"person_id": person_id(1), "name": "张1"}])
+    report = run_load(store, folder, pii_secret)
+    assert report.reconciles
+    rows = store.read("MATCH (p:Person {name: '张1'}) RETURN count(p) AS n")
+    assert rows[0]["n"] == 2
+    dup = [f for f in report.files if f.file == "persons_z_again.csv"][0]
+    assert dup.duplicates == 1
+
+
+def test_addresses_and_phones_become_shared_nodes(store: Store, tmp_path: Path,
+                                                  pii_secret: bytes) -> None:
+    folder = tmp_path / "in"
+    write_csv(folder, "subjects.csv", [
+        subject(1, address="山东省济宁市任城区古槐路１２３号", phone="0537-1234567"),
+        subject(2, address="任城区 古槐路 123 号", phone="+86 537 1234567"),
+        subject(3, address="任城区古槐路124号", phone="138-1234-5678")])
+    run_load(store, folder, pii_secret)
+    rows = store.read("MATCH (a:Subject)-[:LOCATED_AT]->(x:Address)<-[:LOCATED_AT]-(b:Subject) "
+                      "WHERE a.uscc < b.uscc RETURN a.uscc AS a, b.uscc AS b, x.key AS k")
+    assert [(r["a"], r["b"]) for r in rows] == [(uscc(1), uscc(2))]
+    assert store.read("MATCH (p:Phone) RETURN count(p) AS n")[0]["n"] == 2
+    raw = store.read("MATCH (s:Subject {uscc: $u}) RETURN s.address AS a", u=uscc(1))[0]["a"]
+    assert raw == "山东省济宁市任城区古槐路１２３号"  # the raw text is kept as written
+
+
+NASTY = ["O'Brien \"quoted\" {brace} $param", "MATCH (n) DETACH DELETE n //", "😀🏪 店",
+         "x" * 10_000, "\\u0000 not a nul", "多行\n文本"]
+
+
+def test_free_text_is_stored_verbatim(store: Store, tmp_path: Path, pii_secret: bytes) -> None:
+    folder = tmp_path / "in"
+    write_csv(folder, "subjects.csv", [subject(i + 1, name=name) for i, name in enumerate(NASTY)])
+    report = run_load(store, folder, pii_secret)
+    assert report.totals["loaded"] == len(NASTY)
+    names = {r["n"] for r in store.read("MATCH (s:Subject) RETURN s.name AS n")}
+    assert names == set(NASTY)
+
+
+def test_gbk_bom_jsonl_parquet_and_chinese_headers(store: Store, tmp_path: Path,
+                                                   pii_secret: bytes) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder = tmp_path / "in"
+    zh = {"统一社会信用代码": uscc(1), "企业名称": "济宁市任城区老王餐馆", "所属区域": "任城区",
+          "主体类型": "个体工商户", "登记状态": "存续", "成立日期": "2019/7/8", "重点监管": "是"}
+    write_csv(folder, "subjects_gbk.csv", [zh], encoding="gbk")
+    write_csv(folder, "subjects_bom.csv", [subject(2, name="带BOM的店")], encoding="utf-8-sig")
+    (folder / "subjects_c.jsonl").write_text(
+        json.dumps(subject(3, name="JSON店", registered_capital=12.5), ensure_ascii=False) + "\n")
+    pq.write_table(pa.Table.from_pylist([subject(4, name="Parquet店")]), folder / "subjects_d.parquet")
+    write_csv(folder, "inspections.csv", [
+        {"检查编号": "I1", "统一社会信用代码": uscc(1), "检查日期": "20240102", "检查结果": "发现问题"}])
+    report = run_load(store, folder, pii_secret)
+    assert report.reconciles and report.totals["quarantined"] == 0, quarantined(report)
+    formats = {f.file: f.format for f in report.files}
+    assert formats["subjects_gbk.csv"] == "csv/gb18030"
+    assert formats["subjects_bom.csv"] == "csv/utf-8"
+    row = store.read("MATCH (s:Subject {uscc: $u}) RETURN s.name AS n, s.kind AS k, s.status AS st, "
+                     "s.key_sector AS ks, s.registered_on AS d", u=uscc(1))[0]
+    assert (row["n"], row["k"], row["st"], row["ks"]) == ("济宁市任城区老王餐馆", "individual", "active", True)
+    assert row["d"].to_native() == dt.date(2019, 7, 8)
+    assert store.read("MATCH (i:Inspection)-[:OF]->(:Subject {uscc: $u}) RETURN i.outcome AS o",
+                      u=uscc(1))[0]["o"] == "fail"
+    names = {r["n"] for r in store.read("MATCH (s:Subject) RETURN s.name AS n")}
+    assert {"带BOM的店", "JSON店", "Parquet店"} <= names
+
+
+def test_undetectable_encoding_rejects_the_file(store: Store, tmp_path: Path,
+                                                pii_secret: bytes) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "subjects.csv").write_bytes(b"uscc,name,region\n" + bytes(range(0x80, 0x100)) * 4)
+    report = run_load(store, folder, pii_secret)
+    assert report.files[0].rejected and "neither UTF-8 nor GB18030" in report.files[0].rejected
+
+
+def test_killed_load_then_rerun_equals_one_clean_load(store: Store, tmp_path: Path,
+                                                      pii_secret: bytes, monkeypatch) -> None:
+    folder = small_city(tmp_path / "in", n=60)
+    run_load(store, folder, pii_secret, batch_size=7)
+    clean = dump(store)
+    store.write("MATCH (n) DETACH DELETE n")
+
+    real_write = loader_module._write
+    calls = {"n": 0}
+
+    def dying_write(store_: Store, batches):
+        calls["n"] += 1
+        if calls["n"] == 12:
+            raise StoreError("simulated crash mid-load")
+        return real_write(store_, batches)
+
+    monkeypatch.setattr(loader_module, "_write", dying_write)
+    with pytest.raises(StoreError):
+        run_load(store, folder, pii_secret, batch_size=7)
+    monkeypatch.setattr(loader_module, "_write", real_write)
+    partial = dump(store)
+    assert partial != clean and len(partial[0]) > 0
+    report = run_load(store, folder, pii_secret, batch_size=7)
+    assert report.reconciles
+    assert dump(store) == clean
