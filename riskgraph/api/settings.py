@@ -25,6 +25,7 @@ class Settings:
     neo4j_password: str | None = None
     neo4j_database: str = "neo4j"
     pii_secret: str | None = None
+    retry_seconds: float = 15.0
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -39,6 +40,7 @@ class Settings:
             neo4j_password=env.get("NEO4J_PASSWORD"),
             neo4j_database=env.get("NEO4J_DATABASE", "neo4j"),
             pii_secret=env.get("RISKGRAPH_PII_SECRET") or None,
+            retry_seconds=float(env.get("RISKGRAPH_RETRY_SECONDS", "15")),
         )
 
     @property
@@ -71,8 +73,10 @@ def open_store(settings: Settings, start: bool = True) -> Store:
                 raise StoreUnavailable("embedded store is not running; run `riskgraph db start`")
             state = embedded.start(settings.paths, port=settings.bolt_port, heap=settings.heap)
         auth = (embedded.USER, embedded.password(settings.paths))
-        driver = neo4j.GraphDatabase.driver(state["uri"], auth=auth)
+        driver = neo4j.GraphDatabase.driver(
+            state["uri"], auth=auth, max_transaction_retry_time=settings.retry_seconds)
         return Store(driver, state["database"], kind="embedded")
     driver = neo4j.GraphDatabase.driver(
-        settings.neo4j_uri, auth=(settings.neo4j_user, settings.neo4j_password or ""))
+        settings.neo4j_uri, auth=(settings.neo4j_user, settings.neo4j_password or ""),
+        max_transaction_retry_time=settings.retry_seconds)
     return Store(driver, settings.neo4j_database, kind="neo4j")

@@ -1,0 +1,64 @@
+"""The `riskgraph db` lifecycle and `riskgraph load`, run as a user runs them."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+from riskgraph.graph import embedded
+from tests.factories import small_city
+
+
+def riskgraph(env: dict[str, str], *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "riskgraph.api.cli", *args], env=env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def test_db_lifecycle_and_load(tmp_path: Path) -> None:
+    port = embedded.free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEO4J_")}
+    env.update(RISKGRAPH_HOME=str(tmp_path / "home"), RISKGRAPH_BOLT_PORT=str(port),
+               RISKGRAPH_HEAP="1g")
+    assert riskgraph(env, "db", "status").returncode == 3
+    try:
+        first = riskgraph(env, "db", "start")
+        assert first.returncode == 0, first.stderr
+        again = riskgraph(env, "db", "start")  # starting twice is harmless
+        assert again.returncode == 0 and "running" in again.stdout
+        status = riskgraph(env, "db", "status")
+        assert status.returncode == 0 and f"127.0.0.1:{port}" in status.stdout
+        assert "answers" in status.stdout
+        secret = tmp_path / "home" / "store" / "secrets" / "bolt_password"
+        assert stat.S_IMODE(secret.stat().st_mode) == 0o600
+        # bound to loopback only
+        listen = subprocess.run(["ss", "-ltnH", f"sport = :{port}"], capture_output=True,
+                                text=True).stdout
+        assert "127.0.0.1" in listen and "0.0.0.0" not in listen and "*:" not in listen.split()[3]
+
+        folder = small_city(tmp_path / "city")
+        load = riskgraph(env, "load", str(folder), "--report", str(tmp_path / "r.json"))
+        assert load.returncode == 0, load.stderr
+        assert "total" in load.stdout and "graph:" in load.stdout
+        pii = tmp_path / "home" / "store" / "secrets" / "pii_key"
+        assert stat.S_IMODE(pii.stat().st_mode) == 0o600
+        reload = riskgraph(env, "load", str(folder))
+        nodes = [line for line in load.stdout.splitlines() if line.startswith("graph:")]
+        assert nodes == [line for line in reload.stdout.splitlines() if line.startswith("graph:")]
+    finally:
+        stop = riskgraph(env, "db", "stop")
+    assert stop.returncode == 0 and "stopped" in stop.stdout
+    assert riskgraph(env, "db", "status").returncode == 3
+
+
+def test_store_down_is_a_clear_error(tmp_path: Path) -> None:
+    env = dict(os.environ, RISKGRAPH_HOME=str(tmp_path / "home"),
+               NEO4J_URI=f"bolt://127.0.0.1:{embedded.free_port()}", NEO4J_PASSWORD="x",
+               RISKGRAPH_RETRY_SECONDS="1")
+    for args in (("db", "status"), ("load", str(small_city(tmp_path / "city")))):
+        result = riskgraph(env, *args, timeout=120)
+        assert result.returncode == 2
+        assert "error [store_unavailable]" in result.stderr
+        assert "Traceback" not in result.stderr
