@@ -63,6 +63,7 @@ class RowValidator:
         self.columns = columns
         self.ctx = ctx
         self._check: Callable[[dict[str, str], Record], str] = getattr(self, "_" + kind.name)
+        self._person_cache: dict[str, tuple[str, str]] = {}
 
     def validate(self, row: dict[str, str | None]) -> tuple[str, Record]:
         """Return the row's key and its clean record, or raise RowError."""
@@ -91,6 +92,8 @@ class RowValidator:
 
     def _uscc(self, values: dict[str, str], column: str, must_exist: bool) -> str:
         code = values[column].upper()
+        if must_exist and code in self.ctx.subjects:
+            return code  # a loaded subject's code was checked when it was loaded
         error = uscc_error(code)
         if error:
             raise RowError("bad_uscc", f"{column}: {error}")
@@ -100,12 +103,18 @@ class RowValidator:
 
     def _person(self, values: dict[str, str], column: str, must_exist: bool) -> tuple[str, str]:
         code = values[column].upper()
+        cached = self._person_cache.get(code)
+        if cached is not None and (not must_exist or cached[0] in self.ctx.persons):
+            return cached
         error = resident_id_error(code, self.ctx.today)
         if error:
             raise RowError("bad_person_id", f"{column}: {error}")
         key = person_key(self.ctx.pii_secret, code)
         if must_exist and key not in self.ctx.persons:
             raise RowError("unknown_person", f"{column} {mask(code)} is not a loaded person")
+        if len(self._person_cache) > 2_000_000:
+            self._person_cache.clear()  # bound the memory of very large loads
+        self._person_cache[code] = (key, mask(code))
         return key, mask(code)
 
     def _date(self, values: dict[str, str], column: str) -> dt.date | None:
