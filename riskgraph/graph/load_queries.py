@@ -58,7 +58,12 @@ ROLE_TYPES = {"shareholder": "HOLDS", "legal_rep": "LEGAL_REP_OF", "executive": 
 def role_upsert(holder_kind: str, role: str) -> str:
     """Return the MERGE query of one (holder kind, role) group of role rows."""
     label, key, rel = HOLDER_LABELS[holder_kind], HOLDER_KEYS[holder_kind], ROLE_TYPES[role]
-    pattern = f"(h)-[x:{rel} {{role: r.role}}]->(s)" if rel == "OFFICER_OF" else f"(h)-[x:{rel}]->(s)"
+    if rel == "OFFICER_OF":
+        pattern = f"(h)-[x:{rel} {{role: r.role}}]->(s)"
+    elif rel == "BRANCH_OF":
+        pattern = f"(s)-[x:{rel}]->(h)"  # the branch points at its head office
+    else:
+        pattern = f"(h)-[x:{rel}]->(s)"
     return (
         f"UNWIND $rows AS r MATCH (h:{label} {{{key}: r.holder}}) "
         "MATCH (s:Subject {uscc: r.subject}) "
