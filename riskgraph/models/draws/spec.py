@@ -36,15 +36,14 @@ NON_KEY_RATIO_CAP = 0.5  # no ratio above this unless the task has a key item
 DEFAULT_MIN_RATIO = 0.001  # a ratio of 0 is floored here: every eligible subject can be drawn
 SEED_DOMAIN = "riskgraph.draws.seed/1"
 
-_SPEC_CODES = frozenset(
-    {"ratio_out_of_range", "unknown_class", "missing_seed", "invalid_spec"}
-)
+_SPEC_CODES = frozenset({"ratio_out_of_range", "unknown_class", "missing_seed", "invalid_spec"})
 
 
 def _check_ratio(value: float, name: str) -> float:
     if not 0.0 <= value <= 1.0:  # also refuses NaN
         raise PydanticCustomError(
-            "ratio_out_of_range", "{name} must lie in [0, 1], got {value}",
+            "ratio_out_of_range",
+            "{name} must lie in [0, 1], got {value}",
             {"name": name, "value": value},
         )
     return value
@@ -54,7 +53,8 @@ def _check_classes(mapping: Mapping[str, Any]) -> None:
     unknown = sorted(set(mapping) - set(CLASSES))
     if unknown:
         raise PydanticCustomError(
-            "unknown_class", "risk classes are A, B, C, D; unknown: {unknown}",
+            "unknown_class",
+            "risk classes are A, B, C, D; unknown: {unknown}",
             {"unknown": ", ".join(unknown)},
         )
 
@@ -98,9 +98,7 @@ class DrawSpec(BaseModel):
         except ValidationError as exc:
             raise _spec_error(exc) from exc
 
-    @field_validator(
-        "departments", "items", "regions", "industries", "statuses", "exclude_uscc"
-    )
+    @field_validator("departments", "items", "regions", "industries", "statuses", "exclude_uscc")
     @classmethod
     def _sorted_unique(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
         # Canonical order makes the record, and so its hash, independent of how it was typed.
@@ -281,12 +279,15 @@ def resolve_task(spec: DrawSpec, catalogue: pd.DataFrame) -> TaskPlan:
 
     unknown = [i for i in spec.items if i not in department_of]
     if unknown:
-        raise SpecError(f"unknown item(s): {', '.join(unknown)}", code="unknown_item", items=unknown)
+        raise SpecError(
+            f"unknown item(s): {', '.join(unknown)}", code="unknown_item", items=unknown
+        )
     known_depts = set(depts)
     unknown = [d for d in spec.departments if d not in known_depts]
     if unknown:
         raise SpecError(
-            f"unknown department(s): {', '.join(unknown)}", code="unknown_department",
+            f"unknown department(s): {', '.join(unknown)}",
+            code="unknown_department",
             departments=unknown,
         )
     by_dept: dict[str, list[str]] = {d: [] for d in spec.departments}
@@ -295,14 +296,17 @@ def resolve_task(spec: DrawSpec, catalogue: pd.DataFrame) -> TaskPlan:
         if dept not in by_dept:
             raise SpecError(
                 f"item {item!r} belongs to department {dept!r}, which is not in the task",
-                code="item_department_mismatch", item=item, department=dept,
+                code="item_department_mismatch",
+                item=item,
+                department=dept,
             )
         by_dept[dept].append(item)
     idle = [d for d, items in by_dept.items() if not items]
     if idle:
         raise SpecError(
             f"department(s) with no item in the task: {', '.join(idle)}",
-            code="department_without_items", departments=idle,
+            code="department_without_items",
+            departments=idle,
         )
     key_items = tuple(i for i in spec.items if is_key[i])
     ratios = spec.ratios()
@@ -311,7 +315,9 @@ def resolve_task(spec: DrawSpec, catalogue: pd.DataFrame) -> TaskPlan:
         if over:
             raise SpecError(
                 f"ratios above the {NON_KEY_RATIO_CAP:.0%} cap for a task without key items: "
-                f"{over}", code="ratio_above_cap", ratios=over,
+                f"{over}",
+                code="ratio_above_cap",
+                ratios=over,
             )
     return TaskPlan(
         spec=spec,

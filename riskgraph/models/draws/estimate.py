@@ -1,0 +1,201 @@
+"""Design-based estimates of violation prevalence from a draw's inspection outcomes.
+
+For stratum h (class x region): ``N_h`` eligible, ratio ``r_h`` (= pi_i), ``n_h`` drawn,
+``phi_h = frac(N_h r_h)`` (the rounding Bernoulli's probability), ``m_h`` inspected, ``ybar_h``
+their violation rate, ``s2_h = m_h/(m_h-1) ybar_h (1-ybar_h)``. Non-inspected drawn subjects
+are treated as missing at random within their stratum: the respondents' weight is
+``1/pi*_i = n_h / (r_h m_h)``. For a domain D (overall, a class or a region, all unions of
+strata) with ``N_D`` subjects:
+
+- naive:      sum(y) / m                                 (biased: D is oversampled)
+- ht:         T / N_D,  T = sum_h (n_h / r_h) ybar_h     (Horvitz-Thompson, unbiased)
+  V(T) = sum_h (n_h/r_h)^2 (1 - m_h/N_h) s2_h / m_h      (SRS within strata, given n_h)
+       + sum_h phi_h (1 - phi_h) (ybar_h / r_h)^2        (the random rounding of n_h)
+- hajek:      T / Nhat,  Nhat = sum_{h: m_h>0} n_h / r_h; variance by linearisation: the
+  same formula on residuals y - p (within-stratum s2_h unchanged, ybar_h -> ybar_h - p),
+  divided by Nhat^2.
+- stratified: sum_h N_h ybar_h / sum_h N_h over strata with m_h > 0 (HT given the
+  allocation, pi_i = m_h / N_h); V = sum_h W_h^2 (1 - m_h/N_h) s2_h / m_h, the exact
+  stratified SRS variance with finite-population correction.
+
+Where a stratum has one respondent (no s2_h) or none (no ybar_h), the domain's Hajek
+estimate p stands in: s2_h = p(1-p), ybar_h = p. Intervals are normal, clipped to [0, 1].
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from statistics import NormalDist
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from riskgraph.models.draws._frames import require_columns
+from riskgraph.models.draws.errors import InputError
+
+METHODS = ("naive", "ht", "hajek", "stratified")
+ESTIMATE_COLUMNS = (
+    "domain",
+    "group",
+    "method",
+    "estimate",
+    "se",
+    "ci_low",
+    "ci_high",
+    "N",
+    "n",
+    "violations",
+    "coverage",
+)
+
+
+def _responses(
+    record: Mapping[str, Any],
+    outcomes: pd.DataFrame,
+    violation: tuple[str, ...],
+    allow_missing: bool,
+) -> dict[str, bool]:
+    require_columns(outcomes, ("uscc", "outcome"), "outcomes")
+    drawn = {row["uscc"] for row in record["results"]["drawn"]}
+    hits = frozenset(violation)
+    y: dict[str, bool] = {}
+    for subject, outcome in zip(
+        outcomes["uscc"].astype(str).tolist(), outcomes["outcome"].astype(str).tolist(), strict=True
+    ):
+        if subject not in drawn:
+            raise InputError(
+                f"an outcome for subject {subject}, which this draw did not draw",
+                code="unknown_subject",
+                uscc=subject,
+            )
+        # A subject inspected on several items violated if any item failed.
+        y[subject] = y.get(subject, False) or outcome in hits
+    missing = len(drawn) - len(y)
+    if missing and not allow_missing:
+        raise InputError(
+            f"{missing} drawn subject(s) have no outcome; pass allow_missing=True to treat "
+            "them as missing at random within their stratum",
+            code="missing_outcome",
+        )
+    return y
+
+
+def _strata(record: Mapping[str, Any], y: dict[str, bool]) -> dict[str, np.ndarray]:
+    rows = record["strata"]
+    index = {(s["risk_class"], s["region"]): h for h, s in enumerate(rows)}
+    seen = [
+        (index[(r["risk_class"], r["region"])], y[r["uscc"]])
+        for r in record["results"]["drawn"]
+        if r["uscc"] in y
+    ]
+    h = np.array([s for s, _ in seen], dtype=np.int64)
+    v = np.array([b for _, b in seen], dtype=float)
+    expected = np.array([s["expected"] for s in rows], dtype=float)
+    return {
+        "risk_class": np.array([s["risk_class"] for s in rows], dtype=object),
+        "region": np.array([s["region"] for s in rows], dtype=object),
+        "N": np.array([s["N"] for s in rows], dtype=float),
+        "ratio": np.array([s["ratio"] for s in rows], dtype=float),
+        "n": np.array([s["n"] for s in rows], dtype=float),
+        "m": np.bincount(h, minlength=len(rows)).astype(float),
+        "t": np.bincount(h, weights=v, minlength=len(rows)),
+        "phi": expected - np.floor(expected),
+    }
+
+
+def _domain(st: dict[str, np.ndarray], z: float) -> list[tuple[str, float, float, float, float]]:
+    N, r, n, m, t, phi = (st[k] for k in ("N", "ratio", "n", "m", "t", "phi"))
+    seen = m > 0
+    ybar = np.divide(t, m, out=np.zeros_like(t), where=seen)
+    expand = np.where(seen, n / r, 0.0)  # sum of 1/pi* over a stratum's respondents
+    total = float((expand * ybar).sum())
+    n_hat = float(expand.sum())
+    n_dom = float(N.sum())
+    hajek = total / n_hat if n_hat > 0 else math.nan
+    fill = hajek if not math.isnan(hajek) else 0.5
+    s2 = np.where(m >= 2, m / np.maximum(m - 1, 1) * ybar * (1 - ybar), fill * (1 - fill))
+    fpc = np.where(seen, 1 - m / N, 0.0)
+    within = np.where(seen, expand**2 * fpc * s2 / np.maximum(m, 1), 0.0).sum()
+    level = np.where(seen, ybar, fill)
+    rounding_ht = (phi * (1 - phi) * (level / r) ** 2).sum()
+    rounding_hj = (phi * (1 - phi) * ((level - fill) / r) ** 2).sum()
+    covered = float(N[seen].sum())
+    if covered > 0:
+        w = N[seen] / covered
+        strat = float((w * ybar[seen]).sum())
+        strat_var = float((w**2 * fpc[seen] * s2[seen] / m[seen]).sum())
+    else:
+        strat, strat_var = math.nan, math.nan
+    naive = float(t.sum() / m.sum()) if m.sum() > 0 else math.nan
+    rows = [
+        ("naive", naive, math.nan),
+        ("ht", total / n_dom, math.sqrt(within + rounding_ht) / n_dom),
+        ("hajek", hajek, math.sqrt(within + rounding_hj) / n_hat if n_hat > 0 else math.nan),
+        ("stratified", strat, math.sqrt(strat_var)),
+    ]
+    return [
+        (
+            name,
+            est,
+            se,
+            *(
+                (math.nan, math.nan)
+                if math.isnan(se)
+                else (max(0.0, est - z * se), min(1.0, est + z * se))
+            ),
+        )
+        for name, est, se in rows
+    ]
+
+
+def estimate_prevalence(
+    record: Mapping[str, Any],
+    outcomes: pd.DataFrame,
+    *,
+    violation: tuple[str, ...] = ("fail",),
+    confidence: float = 0.95,
+    allow_missing: bool = False,
+) -> pd.DataFrame:
+    """Estimate violation prevalence in the eligible population, overall, by class, by region.
+
+    ``outcomes`` holds ``uscc, outcome`` rows of the drawn subjects (several rows per subject
+    allowed, one per item: any outcome in ``violation`` makes the subject a violator).
+    Returns one row per domain, group and method (naive, ht, hajek, stratified) with the
+    estimate, its standard error and a ``confidence`` interval (see the module docstring).
+
+    Raises:
+        InputError: ``unknown_subject`` for an outcome of a subject not drawn,
+            ``missing_outcome`` for a drawn subject without one (unless ``allow_missing``).
+    """
+    y = _responses(record, outcomes, violation, allow_missing)
+    strata = _strata(record, y)
+    z = NormalDist().inv_cdf(0.5 + confidence / 2)
+    everything = np.ones(len(strata["N"]), dtype=bool)
+    groups: list[tuple[str, str, np.ndarray]] = [("overall", "all", everything)]
+    for column in ("risk_class", "region"):
+        for value in sorted(set(strata[column].tolist())):
+            groups.append((column, str(value), strata[column] == value))
+    rows = []
+    for domain, group, mask in groups:
+        part = {k: v[mask] for k, v in strata.items()}
+        size, m = part["N"].sum(), part["m"]
+        coverage = float(part["N"][m > 0].sum() / size)
+        for method, est, se, low, high in _domain(part, z):
+            rows.append(
+                (
+                    domain,
+                    group,
+                    method,
+                    est,
+                    se,
+                    low,
+                    high,
+                    int(size),
+                    int(m.sum()),
+                    int(part["t"].sum()),
+                    coverage,
+                )
+            )
+    return pd.DataFrame(rows, columns=list(ESTIMATE_COLUMNS))

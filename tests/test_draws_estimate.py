@@ -1,0 +1,156 @@
+"""Estimates of violation prevalence: unbiased HT, exact stratified variance, errors."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from riskgraph.models.draws import (
+    InputError,
+    draw_subjects,
+    estimate_prevalence,
+    resolve_task,
+    run_draw,
+)
+
+try:
+    from test_draws_factories import (
+        CREATED,
+        make_catalogue,
+        make_inspectors,
+        make_population,
+        make_spec,
+        no_conflicts,
+    )
+except ImportError:  # tests/ became a package
+    from tests.test_draws_factories import (
+        CREATED,
+        make_catalogue,
+        make_inspectors,
+        make_population,
+        make_spec,
+        no_conflicts,
+    )
+
+RATIOS = {"A": 0.1, "B": 0.15, "C": 0.3, "D": 0.45}
+
+
+def known_population() -> tuple[pd.DataFrame, pd.Series]:
+    """Return 400 subjects and their fixed violation status (riskier classes violate more)."""
+    pop = make_population(400, seed=11)
+    pop.loc[:5, ["risk_class", "region"]] = ["D", "R9"]  # a tiny stratum, often n_h = 0
+    rate = pop["risk_class"].map({"A": 0.05, "B": 0.1, "C": 0.25, "D": 0.5})
+    draws = np.random.default_rng(5).random(len(pop))
+    violates = pd.Series(draws < rate.to_numpy(), index=pop["uscc"].to_numpy())
+    return pop, violates
+
+
+def sample_record(subjects) -> dict:  # noqa: ANN001 - a SubjectDraw
+    """Return the parts of a draw record the estimator reads."""
+    return {
+        "strata": subjects.strata.to_dict("records"),
+        "results": {"drawn": subjects.drawn[["uscc", "region", "risk_class"]].to_dict("records")},
+    }
+
+
+def outcomes_for(record: dict, violates: pd.Series) -> pd.DataFrame:
+    drawn = [row["uscc"] for row in record["results"]["drawn"]]
+    return pd.DataFrame({"uscc": drawn, "outcome": np.where(violates.loc[drawn], "fail", "pass")})
+
+
+def pick(table: pd.DataFrame, method: str, domain: str = "overall", group: str = "all"):
+    return table.set_index(["domain", "group", "method"]).loc[(domain, group, method)]
+
+
+def test_ht_is_unbiased_and_intervals_cover_in_monte_carlo() -> None:
+    pop, violates = known_population()
+    truth = violates.mean()
+    truth_d = violates[pop.set_index("uscc")["risk_class"].eq("D")].mean()
+    estimates: dict[str, list[float]] = {"ht": [], "hajek": [], "naive": [], "ht_d": []}
+    covered = 0
+    reps = 250
+    for seed in range(reps):
+        plan = resolve_task(make_spec(seed=seed, class_ratios=RATIOS), make_catalogue())
+        record = sample_record(draw_subjects(plan, pop))
+        table = estimate_prevalence(record, outcomes_for(record, violates))
+        ht = pick(table, "ht")
+        for method in ("ht", "hajek", "naive"):
+            estimates[method].append(pick(table, method)["estimate"])
+        estimates["ht_d"].append(pick(table, "ht", "risk_class", "D")["estimate"])
+        covered += ht["ci_low"] <= truth <= ht["ci_high"]
+    ht = np.array(estimates["ht"])
+    assert abs(ht.mean() - truth) < 4 * ht.std() / math.sqrt(reps)
+    ht_d = np.array(estimates["ht_d"])
+    assert abs(ht_d.mean() - truth_d) < 4 * ht_d.std() / math.sqrt(reps)
+    assert abs(np.mean(estimates["hajek"]) - truth) < 0.01
+    assert np.mean(estimates["naive"]) > truth + 0.05  # riskier classes are oversampled
+    assert covered / reps > 0.88
+
+
+def test_a_census_is_estimated_exactly_with_zero_variance() -> None:
+    pop, violates = known_population()
+    ratios = {c: 1.0 for c in "ABCD"}
+    record = run_draw(
+        make_spec(items=["X2"], class_ratios=ratios, workload_cap=400),
+        pop,
+        make_inspectors(),
+        no_conflicts(),
+        make_catalogue(),
+        created_at=CREATED,
+    )
+    table = estimate_prevalence(record, outcomes_for(record, violates))
+    for method in ("naive", "ht", "hajek", "stratified"):
+        assert pick(table, method)["estimate"] == pytest.approx(violates.mean())
+    for method in ("ht", "hajek", "stratified"):
+        assert pick(table, method)["se"] == pytest.approx(0.0, abs=1e-12)
+
+
+def test_stratified_variance_is_the_textbook_formula() -> None:
+    record = {
+        "strata": [
+            {"risk_class": "A", "region": "R1", "N": 100, "ratio": 0.1, "expected": 10.0, "n": 10},
+            {"risk_class": "D", "region": "R1", "N": 20, "ratio": 0.5, "expected": 10.0, "n": 10},
+        ],
+        "results": {
+            "drawn": [{"uscc": f"a{i}", "region": "R1", "risk_class": "A"} for i in range(10)]
+            + [{"uscc": f"d{i}", "region": "R1", "risk_class": "D"} for i in range(10)]
+        },
+    }
+    fails = {"a0", "d0", "d1", "d2", "d3", "d4", "d5"}
+    outcomes = pd.DataFrame({"uscc": [r["uscc"] for r in record["results"]["drawn"]]})
+    outcomes["outcome"] = np.where(outcomes["uscc"].isin(fails), "fail", "pass")
+    table = estimate_prevalence(record, outcomes)
+    w = np.array([100, 20]) / 120
+    ybar = np.array([0.1, 0.6])
+    s2 = 10 / 9 * ybar * (1 - ybar)
+    var = (w**2 * (1 - np.array([10 / 100, 10 / 20])) * s2 / 10).sum()
+    row = pick(table, "stratified")
+    assert row["estimate"] == pytest.approx((w * ybar).sum())
+    assert row["se"] == pytest.approx(math.sqrt(var))
+    ht = pick(table, "ht")  # n_h = N_h r_h: HT equals the stratified estimate
+    assert ht["estimate"] == pytest.approx(row["estimate"]) and ht["se"] == pytest.approx(row["se"])
+    assert pick(table, "naive")["estimate"] == pytest.approx(7 / 20)
+    assert pick(table, "naive", "risk_class", "D")["N"] == 20
+
+
+def test_any_failed_item_makes_a_violation_and_outcomes_are_checked() -> None:
+    pop, _ = known_population()
+    plan = resolve_task(make_spec(class_ratios=RATIOS), make_catalogue())
+    record = sample_record(draw_subjects(plan, pop))
+    drawn = [row["uscc"] for row in record["results"]["drawn"]]
+    two_items = pd.DataFrame(
+        {"uscc": drawn * 2, "outcome": ["pass"] * len(drawn) + ["fail"] * len(drawn)}
+    )
+    assert pick(estimate_prevalence(record, two_items), "naive")["estimate"] == 1.0
+    with pytest.raises(InputError) as err:
+        estimate_prevalence(record, two_items.iloc[1 : len(drawn)])
+    assert err.value.code == "missing_outcome"
+    partial = estimate_prevalence(record, two_items.iloc[1 : len(drawn)], allow_missing=True)
+    assert pick(partial, "naive")["n"] == len(drawn) - 1
+    stray = pd.DataFrame({"uscc": ["91370800NOTDRAWN0"], "outcome": ["fail"]})
+    with pytest.raises(InputError) as err:
+        estimate_prevalence(record, pd.concat([two_items, stray]))
+    assert err.value.code == "unknown_subject"

@@ -1,0 +1,118 @@
+"""Planning aid (expected yield) and joint visits merged across tasks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from riskgraph.models.draws import InputError, RecordError, expected_yield, merge_visits, run_draw
+
+try:
+    from test_draws_factories import (
+        CREATED,
+        make_catalogue,
+        make_inspectors,
+        make_population,
+        make_spec,
+        uscc,
+    )
+except ImportError:  # tests/ became a package
+    from tests.test_draws_factories import (
+        CREATED,
+        make_catalogue,
+        make_inspectors,
+        make_population,
+        make_spec,
+        uscc,
+    )
+
+POP = make_population(300)
+INS = make_inspectors()
+CONFLICTS = pd.DataFrame(
+    {"uscc": [uscc(i) for i in range(0, 300, 3)], "inspector_id": ["D1-R1-0"] * 100}
+)
+
+
+def draw(**spec: object) -> dict:
+    return run_draw(make_spec(**spec), POP, INS, CONFLICTS, make_catalogue(), created_at=CREATED)
+
+
+def test_expected_yield_compares_uniform_differentiated_and_top_k() -> None:
+    pop = make_population(8, region="R1")
+    pop["risk_class"] = list("AABBCCDD")
+    pop["prob"] = [0.0, 0.1, 0.1, 0.2, 0.3, 0.3, 0.6, 0.9]
+    spec = make_spec(class_ratios={"A": 0.1, "B": 0.2, "C": 0.3, "D": 0.4})
+    table = expected_yield(spec, pop, make_catalogue()).set_index("strategy")
+    pi = np.array([0.1, 0.1, 0.2, 0.2, 0.3, 0.3, 0.4, 0.4])
+    p = pop["prob"].to_numpy()
+    assert table.loc["uniform", "inspections"] == pytest.approx(pi.sum())
+    assert table.loc["uniform", "per_1000"] == pytest.approx(1000 * p.mean())
+    assert table.loc["differentiated", "per_1000"] == pytest.approx(
+        1000 * (pi * p).sum() / pi.sum()
+    )
+    assert table.loc["top_k", "inspections"] == 2  # round(2.0)
+    assert table.loc["top_k", "per_1000"] == pytest.approx(1000 * (0.9 + 0.6) / 2)
+    assert table.loc["differentiated", "lift"] > 1
+
+
+def test_expected_yield_judges_the_score_against_a_hidden_truth() -> None:
+    pop = make_population(8, region="R1")
+    pop["prob"] = [0.9, 0.8, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1]  # the model's view
+    pop["hidden_risk"] = [0.0, 0.0, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5]  # the truth
+    spec = make_spec(class_ratios={c: 0.25 for c in "ABCD"})
+    table = expected_yield(spec, pop, make_catalogue(), truth="hidden_risk").set_index("strategy")
+    assert table.loc["top_k", "per_1000"] == 0.0  # a confident, wrong model finds nothing
+    assert table.loc["uniform", "per_1000"] == pytest.approx(375.0)
+    pop.loc[0, "prob"] = 1.5
+    with pytest.raises(InputError) as err:
+        expected_yield(spec, pop, make_catalogue())
+    assert err.value.code == "invalid_value"
+
+
+def test_merged_visits_visit_each_subject_once_with_every_department() -> None:
+    full = {"A": 0.5, "B": 0.5, "C": 0.5, "D": 0.5}
+    d1 = draw(id="T-D1", departments=["D1"], items=["X1"], class_ratios=full, workload_cap=80)
+    d2 = draw(id="T-D2", departments=["D2"], items=["Y1"], class_ratios=full, workload_cap=80)
+    visits = merge_visits([d2, d1])
+    both = {r["uscc"] for r in d1["results"]["drawn"]} & {r["uscc"] for r in d2["results"]["drawn"]}
+    assert visits["uscc"].is_unique and both
+    assert len(visits) == len(d1["results"]["drawn"]) + len(d2["results"]["drawn"]) - len(both)
+    row = visits.set_index("uscc").loc[sorted(both)[0]]
+    assert row["departments"] == ["D1", "D2"] and row["items"] == ["X1", "Y1"]
+    assert row["draw_ids"] == ["T-D1", "T-D2"] and set(row["team"]) == {"D1", "D2"}
+    assert row["staffed"]
+
+
+def test_same_department_teams_merge_so_every_item_stays_covered() -> None:
+    full = {"A": 0.5, "B": 0.5, "C": 0.5, "D": 0.5}
+    d1 = draw(id="T-D1", departments=["D1"], items=["X1"], class_ratios=full, workload_cap=80)
+    d1b = draw(id="T-D1b", departments=["D1"], items=["X2"], class_ratios=full, workload_cap=80)
+    d1ab = draw(
+        id="T-D1ab", departments=["D1"], items=["X1", "X2"], class_ratios=full, workload_cap=80
+    )
+    visits = merge_visits([d1, d1b]).set_index("uscc")
+    twice = sorted(
+        {r["uscc"] for r in d1["results"]["drawn"]} & {r["uscc"] for r in d1b["results"]["drawn"]}
+    )[0]
+    # Neither team is known to hold both X1 and X2: both teams attend the one visit.
+    teams = [
+        r["team"]["D1"] for d in (d1, d1b) for r in d["results"]["drawn"] if r["uscc"] == twice
+    ]
+    assert visits.loc[twice, "team"]["D1"] == sorted(set(teams[0]) | set(teams[1]))
+    assert visits.loc[twice, "items"] == ["X1", "X2"]
+    visits = merge_visits([d1, d1ab]).set_index("uscc")
+    twice = sorted(
+        {r["uscc"] for r in d1["results"]["drawn"]} & {r["uscc"] for r in d1ab["results"]["drawn"]}
+    )[0]
+    team_ab = next(r["team"]["D1"] for r in d1ab["results"]["drawn"] if r["uscc"] == twice)
+    assert visits.loc[twice, "team"]["D1"] == team_ab  # the X1+X2 team covers both
+
+
+def test_only_draws_of_one_window_merge() -> None:
+    with pytest.raises(RecordError) as err:
+        merge_visits([draw(id="T1"), draw(id="T2", as_of="2025-06-01")])
+    assert err.value.code == "window_mismatch"
+    with pytest.raises(RecordError) as err:
+        merge_visits([draw(id="T1"), draw(id="T1")])
+    assert err.value.code == "duplicate_draw"
