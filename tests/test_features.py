@@ -1,0 +1,408 @@
+"""Point-in-time subject features and the capped link graph, on small hand-built frames."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pytest
+
+from riskgraph.models.features import (
+    FEATURE_NAMES,
+    GRAPH_FEATURES,
+    OWN_FEATURES,
+    inspection_features,
+    subject_features,
+)
+from riskgraph.models.frames import COLUMNS, GraphFrames
+from riskgraph.models.linkage import build_links, propagate
+
+D = dt.date
+
+
+def table(name: str, rows: list[dict]) -> pd.DataFrame:
+    """A table of one kind from dicts; absent columns are NA, *_on columns are dates."""
+    df = pd.DataFrame(rows, columns=list(COLUMNS[name]))
+    for col in df.columns:
+        if col.endswith("_on"):
+            df[col] = pd.to_datetime(df[col])
+    return df
+
+
+def subject(uscc: str, **kw: object) -> dict:
+    row = dict(
+        uscc=uscc,
+        kind="enterprise",
+        industry="retail",
+        region="r1",
+        status="active",
+        registered_on="2015-01-01",
+        key_sector=False,
+        registered_capital=1e6,
+    )
+    return row | kw
+
+
+def make(n: int = 0, subjects: list[dict] | None = None, **tables: list[dict]) -> GraphFrames:
+    """Frames with subjects S0..S{n-1} (or the given ones) and the given tables."""
+    subs = subjects if subjects is not None else [subject(f"S{i}") for i in range(n)]
+    built = {k: table(k, v) for k, v in tables.items()}
+    return GraphFrames.from_tables(subjects=table("subjects", subs), **built)
+
+
+def add(frames: GraphFrames, name: str, *rows: dict) -> GraphFrames:
+    """The same frames with rows appended to one table."""
+    old = getattr(frames, name)
+    new = pd.concat([old, table(name, list(rows))], ignore_index=True)
+    return dataclasses.replace(frames, **{name: new})
+
+
+def tie(s: str, holder: str, role: str = "legal_rep", kind: str = "person") -> dict:
+    return dict(subject_uscc=s, holder_key=holder, holder_kind=kind, role=role)
+
+
+def pen(
+    s: str,
+    on: str,
+    severity: str = "general",
+    amount: float = 1000.0,
+    repaired_on: str | None = None,
+) -> dict:
+    return dict(
+        subject_uscc=s, decided_on=on, severity=severity, amount=amount, repaired_on=repaired_on
+    )
+
+
+def insp(iid: str, s: str, on: str, outcome: str = "pass") -> dict:
+    return dict(inspection_id=iid, subject_uscc=s, inspected_on=on, outcome=outcome)
+
+
+def at(frames: GraphFrames, as_of: dt.date, uscc: str) -> pd.Series:
+    return subject_features(frames, as_of).loc[uscc]
+
+
+# --- link graph --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("sharing, linked", [(30, True), (31, False)])
+def test_hub_cap_unlinks_an_address_shared_by_more_than_30(sharing: int, linked: bool) -> None:
+    frames = make(
+        sharing,
+        addresses=[dict(subject_uscc=f"S{i}", address_key="market hall") for i in range(sharing)],
+    )
+    links = build_links(frames, hub_cap=30)
+    assert links.capped["address"] == (0 if linked else 1)
+    assert links.adjacency.nnz == (sharing * (sharing - 1) if linked else 0)
+    f = subject_features(frames, D(2024, 1, 1), links)
+    assert f["linked_by_address"].eq(sharing - 1 if linked else 0).all()
+    assert f["address_shared_by"].eq(sharing - 1).all()  # the sharing itself stays visible
+    assert f["cluster_size"].eq(sharing if linked else 1).all()
+
+
+def test_edge_kinds_and_two_hop_reachability() -> None:
+    # S0 -person- S1 -shares- S2 -branch- S3 -phone- S4 -address- S5 ; S6 alone;
+    # S7, S8, S9 all at one address (a triangle: nobody there is 2 hops away).
+    frames = make(
+        10,
+        ties=[
+            tie("S0", "P"),
+            tie("S1", "P", "executive"),
+            tie("S2", "S1", "shareholder", "subject"),
+            tie("S3", "S2", "branch_of", "subject"),
+        ],
+        phones=[dict(subject_uscc="S3", phone_key="p"), dict(subject_uscc="S4", phone_key="p")],
+        addresses=[
+            dict(subject_uscc=s, address_key=k)
+            for s, k in [("S4", "a"), ("S5", "a"), ("S7", "b"), ("S8", "b"), ("S9", "b")]
+        ],
+    )
+    links = build_links(frames)
+    counts = links.edge_counts()
+    assert {k: counts[k] for k in ("person", "shareholding", "branch", "phone", "address")} == {
+        "person": 1,
+        "shareholding": 1,
+        "branch": 1,
+        "phone": 1,
+        "address": 4,
+    }
+    graph = nx.from_scipy_sparse_array(links.adjacency)
+    lengths = dict(nx.all_pairs_shortest_path_length(graph, cutoff=2))
+    two = links.two_hop.toarray()
+    for i in range(10):
+        expect = {j for j, d in lengths[i].items() if d == 2}
+        assert set(np.flatnonzero(two[i])) == expect
+    f = subject_features(frames, D(2024, 1, 1), links)
+    assert f["linked_subjects_2hop"].tolist() == [1, 1, 2, 2, 1, 1, 0, 0, 0, 0]
+    assert f["cluster_size"].tolist() == [6, 6, 6, 6, 6, 6, 1, 3, 3, 3]
+    assert f.loc["S2", "linked_by_ownership"] == 2 and f.loc["S0", "linked_by_person"] == 1
+
+
+def test_legal_reps_other_company_seriously_penalised() -> None:
+    frames = make(
+        3,
+        ties=[tie("S0", "P"), tie("S1", "P", "shareholder"), tie("S2", "Q")],
+        penalties=[pen("S1", "2023-05-01", "serious")],
+    )
+    f = subject_features(frames, D(2024, 1, 1))
+    assert f.loc["S0", "linked_serious_penalties"] >= 1
+    assert f.loc["S0", "legal_rep_other_serious_penalties"] == 1
+    assert f.loc["S0", "legal_rep_other_subjects"] == 1
+    assert f.loc["S2", "linked_serious_penalties"] == 0
+
+
+def test_person_on_dishonesty_list_marks_their_subjects_while_listed() -> None:
+    frames = make(
+        2,
+        ties=[tie("S0", "P"), tie("S1", "P", "shareholder")],
+        list_entries=[
+            dict(
+                person_key="P",
+                list="serious_dishonest",
+                listed_on="2023-01-01",
+                removed_on="2023-07-01",
+            )
+        ],
+    )
+    listed = at(frames, D(2023, 3, 1), "S0")
+    assert listed["legal_rep_listed"] == 1 and listed["persons_serious_dishonest"] == 1
+    assert at(frames, D(2023, 3, 1), "S1")["legal_rep_listed"] == 0
+    assert at(frames, D(2023, 7, 1), "S0")["persons_listed"] == 1  # removed on t: still on
+    assert at(frames, D(2023, 7, 2), "S0")["persons_listed"] == 0
+
+
+def test_repaired_penalty_counts_as_repaired_only_after_repaired_on() -> None:
+    frames = make(1, penalties=[pen("S0", "2022-01-01", "serious", 5000, "2022-06-01")])
+    before, on, after = (at(frames, d, "S0") for d in (D(2022, 3, 1), D(2022, 6, 1), D(2022, 6, 2)))
+    assert (before["penalties_repaired"], before["penalties_unrepaired"]) == (0, 1)
+    assert on["penalties_repaired"] == 0
+    assert (after["penalties_repaired"], after["penalties_unrepaired"]) == (1, 0)
+    assert before["penalty_amount_log"] == pytest.approx(np.log1p(5000))
+
+
+def test_own_history_counts_by_hand() -> None:
+    frames = make(
+        1,
+        complaints=[
+            dict(subject_uscc="S0", received_on=d, substantiated=s)
+            for d, s in [
+                ("2021-06-01", True),
+                ("2023-03-01", pd.NA),
+                ("2023-09-01", False),
+                ("2024-01-01", True),
+            ]
+        ],
+        penalties=[
+            pen("S0", "2020-01-01", "minor"),
+            pen("S0", "2023-02-01", "serious"),
+            pen("S0", "2023-10-01", "general"),
+        ],
+        inspections=[
+            insp("a", "S0", "2022-01-01", "fail"),
+            insp("b", "S0", "2022-06-01"),
+            insp("c", "S0", "2023-06-01", "not_found"),
+            insp("d", "S0", "2024-01-01", "fail"),
+        ],
+        list_entries=[
+            dict(
+                subject_uscc="S0",
+                list="abnormal_operation",
+                listed_on="2023-07-01",
+                removed_on=None,
+            )
+        ],
+    )
+    f = at(frames, D(2024, 1, 1), "S0")
+    assert (f["complaints"], f["complaints_substantiated"], f["complaints_12m"]) == (3, 1, 2)
+    assert f["complaints_substantiated_12m"] == 0  # the 2024-01-01 one is on t, not before
+    assert (f["penalties"], f["penalties_serious_24m"], f["penalties_minor_24m"]) == (3, 1, 0)
+    assert f["days_since_last_penalty"] == (D(2024, 1, 1) - D(2023, 10, 1)).days
+    assert (f["past_inspections"], f["past_inspection_failures"]) == (3, 1)
+    assert f["inspection_failure_rate"] == 0.5  # not_found is neither pass nor fail
+    assert f["list_abnormal_operation"] == 1
+    assert f["age_years"] == pytest.approx(9.0, abs=0.01)
+
+
+def test_pagerank_mass_decreases_away_from_a_penalised_subject() -> None:
+    chain = [dict(subject_uscc=f"S{i}", phone_key=f"p{i}") for i in range(5)]
+    chain += [dict(subject_uscc=f"S{i + 1}", phone_key=f"p{i}") for i in range(4)]
+    frames = make(
+        7,
+        phones=chain
+        + [dict(subject_uscc="S5", phone_key="q"), dict(subject_uscc="S6", phone_key="q")],
+        penalties=[pen("S0", "2023-01-01", "serious")],
+    )
+    f = subject_features(frames, D(2024, 1, 1))["propagated_risk"]
+    assert f["S1"] > f["S2"] > f["S3"] > f["S4"] > 0
+    assert f["S5"] == f["S6"] == 0
+    links = build_links(frames)
+    mass = propagate(links, np.eye(7)[4], tol=1e-9)
+    assert mass.sum() == pytest.approx(1.0) and mass[3] > mass[0] and mass[5] == 0
+    warm = propagate(links, np.eye(7)[4], tol=1e-9, start=mass * 0.9)
+    assert warm == pytest.approx(mass, rel=1e-6)
+
+
+# --- point in time -----------------------------------------------------------------------
+
+T = "2023-03-01"  # a month start: the graph snapshot of this inspection is its own day
+
+
+def base() -> GraphFrames:
+    """S0 is inspected on T; S1 shares its legal rep, S2 its phone, S3 is 2 hops away."""
+    return make(
+        5,
+        ties=[
+            tie("S0", "P"),
+            tie("S1", "P", "shareholder"),
+            tie("S3", "S1", "shareholder", "subject"),
+        ],
+        phones=[dict(subject_uscc="S0", phone_key="x"), dict(subject_uscc="S2", phone_key="x")],
+        penalties=[pen("S0", "2021-01-01", "minor", 100, None)],
+        inspections=[insp("I0", "S0", T), insp("I1", "S2", "2023-03-17", "fail")],
+    )
+
+
+def shifted(day: str, offset: int) -> str:
+    return str(pd.Timestamp(day) + pd.Timedelta(days=offset))[:10]
+
+
+FACTS = {
+    "penalty on linked subject": lambda d: ("penalties", pen("S1", d, "serious")),
+    "penalty 2 hops away": lambda d: ("penalties", pen("S3", d)),
+    "complaint": lambda d: (
+        "complaints",
+        dict(subject_uscc="S0", received_on=d, substantiated=True),
+    ),
+    "list entry": lambda d: (
+        "list_entries",
+        dict(subject_uscc="S0", list="joint_punishment", listed_on=d),
+    ),
+    "list entry of linked": lambda d: (
+        "list_entries",
+        dict(subject_uscc="S2", list="abnormal_operation", listed_on=d),
+    ),
+    "person list entry": lambda d: (
+        "list_entries",
+        dict(person_key="P", list="serious_dishonest", listed_on=d),
+    ),
+    "failed inspection of linked": lambda d: ("inspections", insp("Ix", "S1", d, "fail")),
+    "own earlier inspection": lambda d: ("inspections", insp("Iy", "S0", d, "fail")),
+}
+
+
+@pytest.mark.parametrize("fact", sorted(FACTS))
+@pytest.mark.parametrize("offset", [-1, 0, 1, 200])
+def test_facts_on_or_after_t_leave_features_unchanged(fact: str, offset: int) -> None:
+    frames = base()
+    name, row = FACTS[fact](shifted(T, offset))
+    before = inspection_features(frames).loc["I0", FEATURE_NAMES]
+    after = inspection_features(add(frames, name, row)).loc["I0", FEATURE_NAMES]
+    unchanged = before.astype(float).equals(after.astype(float))
+    assert unchanged == (offset >= 0), (before.compare(after), fact, offset)
+
+
+@pytest.mark.parametrize("repaired_offset, changes", [(-1, True), (0, False), (30, False)])
+def test_repair_on_or_after_t_leaves_features_unchanged(
+    repaired_offset: int, changes: bool
+) -> None:
+    frames = base()
+    repaired = frames.penalties.assign(repaired_on=pd.Timestamp(shifted(T, repaired_offset)))
+    before = inspection_features(frames).loc["I0", FEATURE_NAMES]
+    after = inspection_features(dataclasses.replace(frames, penalties=repaired))
+    assert (not before.equals(after.loc["I0", FEATURE_NAMES])) == changes
+
+
+def test_graph_context_uses_the_snapshot_on_or_before_the_inspection() -> None:
+    # I1 is on March 17: a linked penalty on March 5 is after its snapshot (March 1) and is
+    # not seen by graph context, while the inspected subject's own March 5 penalty is.
+    frames = add(base(), "penalties", pen("S0", "2023-03-05"), pen("S3", "2023-03-05"))
+    f = inspection_features(frames).loc["I1"]
+    assert f["linked_penalties"] == 1  # only S0's 2021 penalty
+    daily = inspection_features(frames, snapshot_freq="D").loc["I1"]
+    assert daily["linked_penalties"] == 2
+
+
+def test_inspection_rows_match_subject_features_on_a_snapshot_day() -> None:
+    frames = add(base(), "penalties", pen("S1", "2022-11-01", "serious"))
+    rows = inspection_features(frames)
+    assert list(rows.index) == ["I0", "I1"] and rows["label"].tolist() == [False, True]
+    same = subject_features(frames, D(2023, 3, 1)).loc["S0", FEATURE_NAMES]
+    pd.testing.assert_series_equal(
+        rows.loc["I0", FEATURE_NAMES].astype(float), same.astype(float), check_names=False
+    )
+
+
+def test_not_found_inspections_are_history_not_rows() -> None:
+    frames = add(base(), "inspections", insp("I2", "S0", "2023-01-10", "not_found"))
+    rows = inspection_features(frames)
+    assert "I2" not in rows.index
+    assert rows.loc["I0", "past_inspections_not_found"] == 1
+
+
+def test_frames_without_inspections_give_no_rows() -> None:
+    rows = inspection_features(make(3, ties=[tie("S0", "P"), tie("S1", "P")]))
+    assert rows.empty and list(rows.columns[: len(FEATURE_NAMES)]) == FEATURE_NAMES
+
+
+def test_linked_subjects_registered_after_t_are_not_counted() -> None:
+    frames = make(
+        subjects=[subject("S0"), subject("S1", registered_on="2024-06-01")],
+        ties=[tie("S0", "P"), tie("S1", "P")],
+    )
+    assert at(frames, D(2024, 1, 1), "S0")["linked_subjects_1hop"] == 0
+    assert at(frames, D(2024, 7, 1), "S0")["linked_subjects_1hop"] == 1
+
+
+def test_random_frames_match_a_naive_computation() -> None:
+    rng = np.random.default_rng(7)
+    n = 60
+    days = pd.date_range("2019-01-01", "2024-12-31", freq="D")
+
+    def when(k: int) -> list[pd.Timestamp]:
+        return list(days[rng.integers(0, len(days), k)])
+
+    frames = make(
+        n,
+        addresses=[
+            dict(subject_uscc=f"S{rng.integers(n)}", address_key=f"a{rng.integers(25)}")
+            for _ in range(50)
+        ],
+        ties=[tie(f"S{rng.integers(n)}", f"P{rng.integers(30)}") for _ in range(40)],
+        penalties=[
+            pen(f"S{rng.integers(n)}", d, str(rng.choice(["minor", "serious"]))) for d in when(80)
+        ],
+        complaints=[
+            dict(subject_uscc=f"S{rng.integers(n)}", received_on=d, substantiated=True)
+            for d in when(80)
+        ],
+    )
+    as_of = D(2023, 1, 1)
+    f = subject_features(frames, as_of)
+    ts = pd.Timestamp(as_of)
+    p = frames.penalties[frames.penalties["decided_on"] < ts]
+    own = p.groupby("subject_uscc").size().reindex(f.index, fill_value=0)
+    assert (f["penalties"] == own).all()
+    c = frames.complaints
+    recent = c[(c["received_on"] < ts) & (c["received_on"] >= ts - pd.Timedelta(days=365))]
+    assert (
+        f["complaints_12m"] == recent.groupby("subject_uscc").size().reindex(f.index, fill_value=0)
+    ).all()
+    graph = nx.from_scipy_sparse_array(build_links(frames).adjacency)
+    names = list(f.index)
+    for i in range(n):
+        near = nx.single_source_shortest_path_length(graph, i, cutoff=2)
+        ring1 = [names[j] for j, d in near.items() if d == 1]
+        ring2 = [names[j] for j, d in near.items() if d == 2]
+        assert f.iloc[i]["linked_penalties"] == own[ring1].sum()
+        assert f.iloc[i]["linked_2hop_penalties"] == own[ring2].sum()
+        assert f.iloc[i]["cluster_size"] == len(nx.node_connected_component(graph, i))
+
+
+def test_feature_lists_are_consistent() -> None:
+    assert FEATURE_NAMES == OWN_FEATURES + GRAPH_FEATURES
+    assert len(set(FEATURE_NAMES)) == len(FEATURE_NAMES)
+    f = subject_features(make(2), D(2024, 1, 1))
+    assert list(f.columns[: len(FEATURE_NAMES)]) == FEATURE_NAMES
+    assert all(pd.api.types.is_float_dtype(f[c]) for c in FEATURE_NAMES)
