@@ -1,0 +1,142 @@
+"""Draws against the graph store: read the inputs, draw, snapshot, append to the chain.
+
+The inputs of every draw (population, inspectors, conflicts, catalogue) are kept as
+Parquet under ``snapshots/<draw_id>/`` so that ``verify`` recomputes the draw from
+exactly what it read, and separately reports whether the live graph has moved since.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from riskgraph.graph import draw_queries
+from riskgraph.graph.store import Store
+from riskgraph.models.draws.audit import Verification, publication, verify, verify_chain
+from riskgraph.models.draws.engine import run_draw
+from riskgraph.models.draws.errors import RecordError
+from riskgraph.models.draws.estimate import estimate_prevalence
+from riskgraph.models.draws.planning import expected_yield
+from riskgraph.models.draws.record import canonical_json
+from riskgraph.models.draws.spec import DrawSpec
+
+FRAMES = ("population", "inspectors", "conflicts", "catalogue")
+
+
+@dataclass(frozen=True)
+class DrawInputs:
+    """The four frames a draw reads."""
+
+    population: pd.DataFrame
+    inspectors: pd.DataFrame
+    conflicts: pd.DataFrame
+    catalogue: pd.DataFrame
+
+
+def read_inputs(store: Store, spec: DrawSpec, hub_cap: int = 30) -> tuple[DrawInputs, Any]:
+    """Read the population, inspectors and catalogue; return them and a conflicts fetcher."""
+    as_of = str(spec.as_of)
+    inputs = DrawInputs(draw_queries.population(store, as_of), draw_queries.inspectors(store),
+                        pd.DataFrame(columns=["uscc", "inspector_id"]),
+                        draw_queries.catalogue(store))
+
+    def fetch(usccs: list[str]) -> pd.DataFrame:
+        return draw_queries.conflicts(store, usccs, hub_cap=hub_cap)
+
+    return inputs, fetch
+
+
+def make_draw(store: Store, spec: DrawSpec, snapshots: Path, created_at: dt.datetime,
+              hub_cap: int = 30) -> dict[str, Any]:
+    """Draw for ``spec``, keep its inputs, append the sealed record to the chain."""
+    if draw_queries.get(store, spec.id) is not None:
+        raise RecordError("duplicate_draw", f"draw {spec.id} already exists")
+    inputs, fetch = read_inputs(store, spec, hub_cap)
+    fetched: list[pd.DataFrame] = []
+
+    def conflicts(usccs: list[str]) -> pd.DataFrame:
+        fetched.append(fetch(usccs))
+        return fetched[-1]
+
+    record = run_draw(spec, inputs.population, inputs.inspectors, conflicts, inputs.catalogue,
+                      created_at=created_at, prev_hash=draw_queries.latest_hash(store))
+    folder = snapshots / record["draw_id"]
+    folder.mkdir(parents=True, exist_ok=True)
+    kept = DrawInputs(inputs.population, inputs.inspectors, fetched[0], inputs.catalogue)
+    for name in FRAMES:
+        getattr(kept, name).to_parquet(folder / f"{name}.parquet", index=False)
+    draw_queries.save(store, record, canonical_json(record))
+    return record
+
+
+def load_inputs(snapshots: Path, draw_id: str) -> DrawInputs:
+    """Read the inputs kept for one draw."""
+    folder = snapshots / draw_id
+    if not folder.is_dir():
+        raise RecordError("missing_snapshot", f"no input snapshot for draw {draw_id} in {folder}")
+    return DrawInputs(*(pd.read_parquet(folder / f"{name}.parquet") for name in FRAMES))
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    """The outcome of ``verify``: the recomputation, the chain, and drift of the live graph."""
+
+    verification: Verification
+    chain_ok: bool
+    chain_reason: str | None
+    live_population_same: bool
+
+
+def verify_draw(store: Store, draw_id: str, snapshots: Path) -> VerifyReport:
+    """Recompute a stored draw bit for bit from its inputs and check the chain."""
+    record = _get(store, draw_id)
+    kept = load_inputs(snapshots, draw_id)
+    result = verify(record, kept.population, kept.inspectors, kept.conflicts, kept.catalogue)
+    chain = verify_chain(draw_queries.chain(store))
+    live = draw_queries.population(store, record["spec"]["as_of"])
+    cols = ["uscc", "region", "status", "risk_class"]
+    same = _canon(live[cols]).equals(_canon(kept.population[cols]))
+    return VerifyReport(result, chain.ok, chain.reason, same)
+
+
+def _canon(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.astype(str).sort_values(list(frame.columns)).reset_index(drop=True)
+
+
+def _get(store: Store, draw_id: str) -> dict[str, Any]:
+    record = draw_queries.get(store, draw_id)
+    if record is None:
+        raise RecordError("unknown_draw", f"no draw {draw_id}")
+    return record
+
+
+def publish(store: Store, draw_id: str, snapshots: Path) -> pd.DataFrame:
+    """Return the public list of a draw: subjects, items, departments; no personal data."""
+    record = _get(store, draw_id)
+    kept = load_inputs(snapshots, draw_id)
+    return publication(record, kept.population[["uscc", "name"]])
+
+
+def estimate(store: Store, draw_id: str) -> pd.DataFrame:
+    """Horvitz–Thompson and Hájek prevalence estimates from the task's loaded results."""
+    record = _get(store, draw_id)
+    outcomes = draw_queries.outcomes(store, record["spec"]["id"])
+    return estimate_prevalence(record, outcomes, allow_missing=True)
+
+
+def plan(store: Store, spec: DrawSpec, truth: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Expected violations per 1,000 inspections: uniform, differentiated, top-k.
+
+    ``truth`` (``uscc, true_prob``; the hidden truth of a synthetic city) judges the
+    model's calibrated probabilities against the real ones.
+    """
+    population = draw_queries.population(store, str(spec.as_of))
+    population["prob"] = population["prob"].astype(float)
+    if truth is None:
+        return expected_yield(spec, population, draw_queries.catalogue(store))
+    population = population.merge(truth[["uscc", "true_prob"]], on="uscc", how="left")
+    return expected_yield(spec, population, draw_queries.catalogue(store), truth="true_prob")
