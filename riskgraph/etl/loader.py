@@ -30,7 +30,8 @@ from riskgraph.graph.store import Store
 
 log = logging.getLogger(__name__)
 
-Batch = list[tuple[str, str, list[Record]]]  # (query, description, rows)
+# (query, fallback upsert query when the query is a create, description, rows)
+Batch = list[tuple[str, str | None, str, list[Record]]]
 
 
 @dataclass(frozen=True)
@@ -197,29 +198,28 @@ def _batches(kind: str, chunk: list[tuple[str, Record]], existing: set[str]) -> 
         groups: dict[tuple[str, ...], list[Record]] = defaultdict(list)
         for key, rec in chunk:
             if kind == "roles":
-                groups[(rec["holder_kind"], rec["role"])].append(rec)
+                groups[(rec["holder_kind"], rec["role"], key not in existing)].append(rec)
             else:
-                groups[(rec["target_kind"], str(rec["id"] in existing))].append(rec)
+                groups[(rec["target_kind"], rec["id"] not in existing)].append(rec)
         out: Batch = []
         for group, recs in sorted(groups.items()):
-            if kind == "roles":
-                out.append((q.role_upsert(*group), f"roles {group}", recs))
-            else:
-                out.append((q.list_entry_query(group[0], create=group[1] == "False"),
-                            f"list_entries {group}", recs))
+            make = q.role_query if kind == "roles" else q.list_entry_query
+            create = bool(group[-1])
+            fallback = make(*group[:-1], False) if create else None  # type: ignore[operator]
+            out.append((make(*group), fallback, f"{kind} {group}", recs))  # type: ignore[operator]
         return out
     if kind == "inspectors":
-        return [(q.INSPECTORS_UPSERT, "inspectors", [r for _, r in chunk])]
+        return [(q.INSPECTORS_UPSERT, None, "inspectors", [r for _, r in chunk])]
     if kind == "items":
-        return [(q.ITEMS_UPSERT, "items", [r for _, r in chunk])]
+        return [(q.ITEMS_UPSERT, None, "items", [r for _, r in chunk])]
     create, upsert = _QUERIES[kind]
     new = [rec for key, rec in chunk if key not in existing]
     old = [rec for key, rec in chunk if key in existing]
     out = []
     if new:
-        out.append((create, f"{kind} create", new))
+        out.append((create, upsert, f"{kind} create", new))
     if old:
-        out.append((upsert, f"{kind} upsert", old))
+        out.append((upsert, None, f"{kind} upsert", old))
     return out
 
 
@@ -231,17 +231,16 @@ _QUERIES: dict[str, tuple[str, str]] = {
 
 
 def _write(store: Store, batches: Batch) -> None:
-    for query, what, rows in batches:
+    for query, fallback, what, rows in batches:
         try:
             store.write(query, rows=rows)
         except StoreError as exc:
-            if "create" not in what:
+            if fallback is None:
                 raise
             # A key created since the existing keys were read (a concurrent or resumed
             # load): the upsert path converges on the same state.
             log.warning("create path failed for %s, retrying as upsert: %s", what, exc)
-            kind = what.split()[0]
-            store.write(_QUERIES[kind][1], rows=rows)
+            store.write(fallback, rows=rows)
 
 
 class _Progress:

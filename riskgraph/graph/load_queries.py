@@ -55,8 +55,9 @@ ROLE_TYPES = {"shareholder": "HOLDS", "legal_rep": "LEGAL_REP_OF", "executive": 
               "supervisor": "OFFICER_OF", "branch_of": "BRANCH_OF"}
 
 
-def role_upsert(holder_kind: str, role: str) -> str:
-    """Return the MERGE query of one (holder kind, role) group of role rows."""
+def role_query(holder_kind: str, role: str, create: bool) -> str:
+    """Return the query of one (holder kind, role) group of role rows: CREATE for new
+    roles, MERGE for roles already in the store."""
     label, key, rel = HOLDER_LABELS[holder_kind], HOLDER_KEYS[holder_kind], ROLE_TYPES[role]
     if rel == "OFFICER_OF":
         pattern = f"(h)-[x:{rel} {{role: r.role}}]->(s)"
@@ -67,7 +68,7 @@ def role_upsert(holder_kind: str, role: str) -> str:
     return (
         f"UNWIND $rows AS r MATCH (h:{label} {{{key}: r.holder}}) "
         "MATCH (s:Subject {uscc: r.subject}) "
-        f"MERGE {pattern} SET x.pct = r.share_pct, x.since = r.since"
+        f"{'CREATE' if create else 'MERGE'} {pattern} SET x.pct = r.share_pct, x.since = r.since"
     )
 
 
@@ -144,6 +145,13 @@ EXISTING_KEYS = {
     "penalties": "MATCH (n:Penalty) RETURN n.penalty_id",
     "inspections": "MATCH (n:Inspection) RETURN n.inspection_id",
     "list_entries": "MATCH (n:ListEntry) RETURN n.id",
+    # the loader's role key: subject|holder|role
+    "roles": "MATCH (h)-[r:HOLDS|LEGAL_REP_OF|OFFICER_OF]->(s:Subject) "
+             "RETURN s.uscc + '|' + CASE WHEN h:Person THEN h.key ELSE h.uscc END + '|' + "
+             "CASE type(r) WHEN 'HOLDS' THEN 'shareholder' WHEN 'LEGAL_REP_OF' THEN 'legal_rep' "
+             "ELSE r.role END AS k "
+             "UNION ALL MATCH (b:Subject)-[:BRANCH_OF]->(h:Subject) "
+             "RETURN b.uscc + '|' + h.uscc + '|branch_of' AS k",
 }
 
 COUNTS = """
