@@ -8,7 +8,12 @@ Neo4j.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+
+# As in the CLI: OpenMP threads sleep rather than spin while waiting, so the embedded
+# store's JVM and scikit-learn can share two cores. Set before scikit-learn loads.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+from collections.abc import Iterator  # noqa: E402
 from pathlib import Path
 
 import neo4j

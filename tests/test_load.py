@@ -127,7 +127,7 @@ def test_every_bad_input_kind_is_quarantined_with_reason(store: Store, tmp_path:
     write_csv(folder, "complaints.csv", [{"complaint_id": "C1", "subject_uscc": uscc(1)}],
               header=["complaint_id", "subject_uscc"])       # whole file: no received_on
     (folder / "penalties.csv").write_bytes(
-        "penalty_id,subject_uscc,decided_on,severity\n".encode()
+        b"penalty_id,subject_uscc,decided_on,severity\n"
         + f"P1,{uscc(1)},2024-01-01,serious\n".encode()
         + f"P2,{uscc(1)},2024-01-01,".encode() + b"\xff\xfe\n"    # invalid UTF-8
         + f"P3,{uscc(1)},2024-01-01,serious,extra\n".encode())    # too many fields

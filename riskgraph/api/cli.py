@@ -6,12 +6,14 @@ import argparse
 import datetime as dt
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 
 from riskgraph.api.settings import Settings, open_store
 from riskgraph.graph import embedded
 from riskgraph.graph.errors import StoreError
+from riskgraph.models.draws.errors import DrawError
 
 log = logging.getLogger("riskgraph")
 
@@ -127,6 +129,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run one command; errors print one line and a non-zero exit code."""
+    # The store's JVM shares the cores: OpenMP threads that spin while they wait (the
+    # default) starve it and each other, so they sleep instead. Set before sklearn loads.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s %(message)s", stream=sys.stderr)
@@ -135,6 +140,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args, settings) or 0)
     except StoreError as exc:
+        print(f"error [{exc.code}]: {exc}", file=sys.stderr)
+        return 2
+    except DrawError as exc:
         print(f"error [{exc.code}]: {exc}", file=sys.stderr)
         return 2
     except FileNotFoundError as exc:

@@ -1,9 +1,248 @@
-"""Later pipeline commands (features, train, score, draw, demo) register here."""
+"""Pipeline commands: features, train, score, evaluate, draws, demo. Thin: parse, call, render."""
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import json
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from riskgraph.api.settings import Settings, open_store
+from riskgraph.graph.store import Store
+
+log = logging.getLogger(__name__)
+
+
+@contextmanager
+def _store(settings: Settings) -> Iterator[Store]:
+    store = open_store(settings)
+    try:
+        yield store
+    finally:
+        store.driver.close()
+
+
+def _as_of(value: str | None) -> dt.date:
+    return dt.date.fromisoformat(value) if value else dt.date.today()
+
+
+def _features(args: argparse.Namespace, settings: Settings) -> int:
+    from riskgraph.graph.projection import project
+    from riskgraph.models.features import subject_features
+
+    as_of = _as_of(args.as_of)
+    with _store(settings) as store:
+        frames = project(store)
+    feats = subject_features(frames, as_of)
+    out = Path(args.out) if args.out else settings.home / "features" / f"{as_of}.parquet"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    feats.to_parquet(out)
+    print(f"features as of {as_of}: {len(feats):,} subjects x {feats.shape[1]} columns -> {out}")
+    return 0
+
+
+def run_train(settings: Settings, test_fraction: float = 0.2, seed: int = 0) -> dict[str, Any]:
+    """Project, train with evaluation and ablation, persist; return the model card."""
+    from riskgraph.graph.projection import project
+    from riskgraph.models import training
+
+    with _store(settings) as store:
+        frames = project(store)
+    model, report = training.train(frames, test_fraction=test_fraction, random_state=seed,
+                                   trained_at=dt.datetime.now().replace(microsecond=0))
+    folder = training.save(model, settings.home / "models", report)
+    print(training.card_markdown(model.card).split("\n## Headline")[1].strip())
+    print(f"model {model.version} -> {folder}")
+    return model.card
+
+
+def _train(args: argparse.Namespace, settings: Settings) -> int:
+    run_train(settings, args.test_fraction, args.seed)
+    return 0
+
+
+def run_score(settings: Settings, as_of: dt.date) -> pd.DataFrame:
+    """Score every active subject with the current model and write the scores back."""
+    from riskgraph.graph import score_queries
+    from riskgraph.graph.projection import project
+    from riskgraph.models import training
+    from riskgraph.models.scores import score_subjects
+
+    model = training.load(settings.home / "models")
+    with _store(settings) as store:
+        frames = project(store)
+        scores = score_subjects(frames, model, as_of)
+        score_queries.write_scores(store, scores, model.version, as_of)
+        counts = score_queries.class_counts(store)
+    print(f"scored {len(scores):,} active subjects as of {as_of} with model {model.version}")
+    print(counts.to_string(index=False))
+    return scores
+
+
+def _score(args: argparse.Namespace, settings: Settings) -> int:
+    run_score(settings, _as_of(args.as_of))
+    return 0
+
+
+def run_evaluate(settings: Settings, truth_dir: Path | None) -> dict[str, Any]:
+    """Print the current model's card; with a synthetic city's truth, compare scores to it."""
+    from riskgraph.graph.draw_queries import population
+    from riskgraph.models import training
+
+    model = training.load(settings.home / "models")
+    folder = settings.home / "models" / model.version
+    result: dict[str, Any] = {"model": model.version, "card": str(folder / training.CARD_MD)}
+    print((folder / training.CARD_MD).read_text().split("\n## Test period")[0])
+    if truth_dir is not None:
+        truth = pd.read_csv(truth_dir / "subject_risk.csv")
+        with _store(settings) as store:
+            pop = population(store, dt.date.today().isoformat())
+        merged = pop.dropna(subset=["prob"]).merge(truth, on="uscc")
+        prob_col = _truth_column(truth)
+        rho = merged["prob"].astype(float).corr(merged[prob_col], method="spearman")
+        result["spearman_truth"] = float(rho)
+        print(f"hidden truth: Spearman correlation of scores with the true violation "
+              f"probability = {rho:.3f} over {len(merged):,} scored subjects")
+    return result
+
+
+def _truth_column(truth: pd.DataFrame) -> str:
+    for name in ("true_prob", "violation_prob", "prob", "p_violation"):
+        if name in truth:
+            return name
+    numeric = truth.select_dtypes("number").columns
+    return str(numeric[0])
+
+
+def _evaluate(args: argparse.Namespace, settings: Settings) -> int:
+    run_evaluate(settings, Path(args.truth) if args.truth else None)
+    return 0
+
+
+def _draw_cmd(fn: Callable[[argparse.Namespace, Settings, Store], int]):
+    def run(args: argparse.Namespace, settings: Settings) -> int:
+        with _store(settings) as store:
+            return fn(args, settings, store)
+    return run
+
+
+def _draw(args: argparse.Namespace, settings: Settings, store: Store) -> int:
+    from riskgraph.models.draws import load_spec
+    from riskgraph.models.draws.service import make_draw
+
+    spec = load_spec(Path(args.spec))
+    record = make_draw(store, spec, settings.home / "draws",
+                       created_at=dt.datetime.now(dt.UTC).replace(microsecond=0))
+    print(draw_summary(record))
+    return 0
+
+
+def draw_summary(record: dict[str, Any]) -> str:
+    """Render a draw record's headline."""
+    summary = ", ".join(f"{k} {v:,}" if isinstance(v, int) else f"{k} {v:,.1f}"
+                        for k, v in record["summary"].items())
+    reasons: dict[str, int] = {}
+    for row in record["results"]["unassigned"]:
+        reasons[row["reason"]] = reasons.get(row["reason"], 0) + 1
+    lines = [f"draw {record['draw_id']} ({record['created_at']}): {summary}",
+             f"hash {record['hash']}  prev {record['prev_hash']}"]
+    if reasons:
+        lines.append("unassigned: " + ", ".join(f"{k} {v}" for k, v in sorted(reasons.items())))
+    return "\n".join(lines)
+
+
+def _verify(args: argparse.Namespace, settings: Settings, store: Store) -> int:
+    from riskgraph.models.draws.service import verify_draw
+
+    rep = verify_draw(store, args.draw_id, settings.home / "draws")
+    v = rep.verification
+    if v.match and v.hash_ok:
+        print(f"draw {args.draw_id}: MATCH — recomputed bit for bit; record hash ok")
+    else:
+        print(f"draw {args.draw_id}: DIFFERS at {v.path}: recorded {v.recorded!r}, "
+              f"recomputed {v.recomputed!r}; hash ok: {v.hash_ok}")
+    print(f"chain: {'ok' if rep.chain_ok else 'BROKEN: ' + str(rep.chain_reason)}")
+    print("live graph population: " + ("unchanged since the draw" if rep.live_population_same
+                                        else "has changed since the draw (inputs kept)"))
+    return 0 if v.match and v.hash_ok and rep.chain_ok else 1
+
+
+def _publish(args: argparse.Namespace, settings: Settings, store: Store) -> int:
+    from riskgraph.models.draws.service import publish
+
+    table = publish(store, args.draw_id, settings.home / "draws")
+    out = Path(args.out) if args.out else settings.home / "draws" / args.draw_id / "public.csv"
+    table.to_csv(out, index=False, encoding="utf-8-sig")
+    print(f"public list of {args.draw_id}: {len(table):,} subjects -> {out}")
+    return 0
+
+
+def _estimate(args: argparse.Namespace, settings: Settings, store: Store) -> int:
+    from riskgraph.models.draws.service import estimate
+
+    table = estimate(store, args.draw_id)
+    print(table.to_string(index=False))
+    return 0
+
+
+def _plan(args: argparse.Namespace, settings: Settings, store: Store) -> int:
+    from riskgraph.models.draws import load_spec
+    from riskgraph.models.draws.service import plan
+
+    truth = _truth_frame(Path(args.truth)) if args.truth else None
+    print(plan(store, load_spec(Path(args.spec)), truth).to_string(index=False))
+    return 0
+
+
+def _truth_frame(truth_dir: Path) -> pd.DataFrame:
+    truth = pd.read_csv(truth_dir / "subject_risk.csv")
+    return truth.rename(columns={_truth_column(truth): "true_prob"})
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """Add the pipeline commands beyond db/load/generate to the parser."""
+    """Add the pipeline commands to the parser."""
+    p = sub.add_parser("features", help="compute per-subject features as of a date")
+    p.add_argument("--as-of")
+    p.add_argument("--out")
+    p.set_defaults(func=_features)
+
+    p = sub.add_parser("train", help="fit, evaluate (time split, ablation) and persist the model")
+    p.add_argument("--test-fraction", type=float, default=0.2)
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=_train)
+
+    p = sub.add_parser("score", help="score every active subject and write scores to the graph")
+    p.add_argument("--as-of")
+    p.set_defaults(func=_score)
+
+    p = sub.add_parser("evaluate", help="the current model's evaluation report")
+    p.add_argument("--truth", help="a synthetic city's truth folder")
+    p.set_defaults(func=_evaluate)
+
+    p = sub.add_parser("draw", help="plan a double-random task from a spec (JSON/YAML)")
+    p.add_argument("spec")
+    p.set_defaults(func=_draw_cmd(_draw))
+    p = sub.add_parser("verify", help="recompute a draw bit for bit")
+    p.add_argument("draw_id")
+    p.set_defaults(func=_draw_cmd(_verify))
+    p = sub.add_parser("publish", help="export a draw's public list")
+    p.add_argument("draw_id")
+    p.add_argument("--out")
+    p.set_defaults(func=_draw_cmd(_publish))
+    p = sub.add_parser("estimate", help="Horvitz-Thompson / Hajek estimates from a draw's results")
+    p.add_argument("draw_id")
+    p.set_defaults(func=_draw_cmd(_estimate))
+    p = sub.add_parser("plan", help="expected violations per 1,000 inspections for a spec")
+    p.add_argument("spec")
+    p.add_argument("--truth", help="a synthetic city's truth folder")
+    p.set_defaults(func=_draw_cmd(_plan))
+
+    from riskgraph.api import demo
+
+    demo.register(sub)

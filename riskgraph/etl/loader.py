@@ -69,7 +69,8 @@ def load_folder(store: Store, folder: Path, options: LoadOptions) -> LoadReport:
                   subjects=_existing(store, "subjects"), persons=_existing(store, "persons"))
     seen: dict[str, set[str]] = defaultdict(set)
     # Copies: ctx grows as rows validate, ``existing`` only as batches are queued.
-    existing: dict[str, set[str]] = {"subjects": set(ctx.subjects), "persons": set(ctx.persons)}
+    existing: dict[str, set[str]] = {
+        "subjects": set(ctx.subjects), "persons": set(ctx.persons)}
     options.quarantine_path.parent.mkdir(parents=True, exist_ok=True)
     with open(options.quarantine_path, "w", encoding="utf-8") as qfh, \
             ThreadPoolExecutor(max_workers=1, thread_name_prefix="graph-writer") as writer:
@@ -77,7 +78,7 @@ def load_folder(store: Store, folder: Path, options: LoadOptions) -> LoadReport:
         for path in skipped:
             log.warning("skipping file=%s reason=matches no entity kind", path.name)
             report.files.append(FileReport(path.name, None, rejected="matches no entity kind"))
-            quarantine.add(path.name, None, "unknown_kind", "file name matches no entity kind", None)
+            quarantine.add(path.name, None, "unknown_kind", "matches no entity kind", None)
         for kind, path in plan:
             if kind not in existing:
                 existing[kind] = _existing(store, kind) if kind in q.EXISTING_KEYS else set()

@@ -56,7 +56,8 @@ class LoadReport:
         data = asdict(self)
         data["totals"] = self.totals
         data["reconciles"] = self.reconciles
-        data["rows_per_second"] = round(self.totals["read"] / self.seconds) if self.seconds else None
+        rate = self.totals["read"] / self.seconds if self.seconds else None
+        data["rows_per_second"] = round(rate) if rate is not None else None
         return data
 
     def write(self, path: Path) -> None:
@@ -66,7 +67,8 @@ class LoadReport:
 
     def table(self) -> str:
         """Render the report as a fixed-width table."""
-        head = f"{'file':<34} {'kind':<13} {'read':>9} {'loaded':>9} {'quarant.':>9} {'dupl.':>7}  ok"
+        head = (f"{'file':<34} {'kind':<13} {'read':>9} {'loaded':>9} {'quarant.':>9} "
+                f"{'dupl.':>7}  ok")
         lines = [head, "-" * len(head)]
         for f in self.files:
             ok = "REJECTED" if f.rejected else ("yes" if f.reconciles else "NO")

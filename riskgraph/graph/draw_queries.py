@@ -79,6 +79,7 @@ def population(store: Store, as_of: str) -> pd.DataFrame:
                                      "risk_class", "prob", "last_inspected_on"])
     frame["last_inspected_on"] = pd.to_datetime(frame["last_inspected_on"], errors="coerce")
     frame["risk_class"] = frame["risk_class"].fillna("")
+    frame["prob"] = pd.to_numeric(frame["prob"], errors="coerce")
     frame["status"] = frame["status"].fillna("active")
     return frame
 

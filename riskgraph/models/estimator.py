@@ -106,7 +106,9 @@ class RiskClassifier(ClassifierMixin, BaseEstimator):
     def fit(self, X: ArrayLike, y: ArrayLike) -> RiskClassifier:
         """Fit the booster and its out-of-time calibration; rows must be oldest first."""
         if self.calibration not in _CALIBRATIONS:
-            raise ValueError(f"calibration must be one of {_CALIBRATIONS}, got {self.calibration!r}")
+            raise ValueError(
+                f"calibration must be one of {_CALIBRATIONS}, got {self.calibration!r}"
+            )
         if not 0.0 < self.calibration_fraction < 1.0:
             raise ValueError("calibration_fraction must be in (0, 1)")
         X, y = validate_data(self, X, y, ensure_all_finite="allow-nan", dtype=np.float64)
@@ -141,13 +143,12 @@ class RiskClassifier(ClassifierMixin, BaseEstimator):
             if self.calibration == "sigmoid":
                 # Large C: Platt scaling with two parameters needs no regularisation.
                 cal = LogisticRegression(C=1e6).fit(raw, y01[fit_rows:])
-                self.calibrator_ = cal
+                # A non-positive slope would reverse the ranking: keep the raw scores.
+                self.calibrator_ = cal if cal.coef_[0, 0] > 0 else None
             else:
                 iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip")
                 self.calibrator_ = iso.fit(raw.ravel(), y01[fit_rows:])
-            self.booster_ = (
-                self._make_booster(seed).fit(X, y01) if self.refit else holdout_booster
-            )
+            self.booster_ = self._make_booster(seed).fit(X, y01) if self.refit else holdout_booster
         else:
             self.booster_ = self._make_booster(seed).fit(X, y01)
         self.n_iter_ = self.booster_.n_iter_

@@ -69,9 +69,7 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def reliability_table(
-    y_true: ArrayLike, prob: ArrayLike, n_bins: int = 10
-) -> list[ReliabilityBin]:
+def reliability_table(y_true: ArrayLike, prob: ArrayLike, n_bins: int = 10) -> list[ReliabilityBin]:
     """Bin predicted probabilities into equal-width bins; observed rate per bin."""
     y = np.asarray(y_true, dtype=np.float64)
     p = np.asarray(prob, dtype=np.float64)
@@ -197,7 +195,8 @@ def render_markdown(evaluation: Evaluation, title: str = "Model evaluation") -> 
         "",
         "### Top-k hit rate versus a random draw of the same size",
         "",
-        "| top | subjects | problems found | hit rate | random draw | lift | share of all problems |",
+        "| top | subjects | problems found | hit rate | random draw | lift "
+        "| share of all problems |",
         "|---|---|---|---|---|---|---|",
     ]
     for t in e.top_k:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 
 from riskgraph.synth import vocab
@@ -36,6 +37,7 @@ from riskgraph.synth.risk import Risk
 from riskgraph.synth.subjects import (
     COOPERATIVE,
     INDIVIDUAL,
+    LATENT_SD,
     Clusters,
     Subjects,
     make_subjects,
@@ -104,6 +106,40 @@ def _persons(
     return make_persons(rng, home, first_role, inspector, as_of), remap, home
 
 
+# Share of the latent risk's variance that is the legal representative's own conduct:
+# the businesses one person runs tend to comply, or not, alike — which is why a bureau
+# looks at who stands behind a subject. The marginal spread of the latent is unchanged.
+OWNER_SHARE = 0.45
+
+
+def _share_conduct(seed: int, s: Subjects, legal: np.ndarray) -> None:
+    """Mix each legal representative's conduct into the latent risk of their subjects."""
+    rng = np.random.default_rng([seed, 0x0C0D])  # its own stream: other stages unchanged
+    has = legal >= 0
+    conduct = rng.normal(0.0, LATENT_SD, int(legal.max()) + 1 if has.any() else 1)
+    mixed = np.sqrt(1 - OWNER_SHARE) * s.latent[has] + np.sqrt(OWNER_SHARE) * conduct[legal[has]]
+    s.latent[has] = mixed
+
+
+# Share of the latent risk's variance that comes from the premises for subjects that share
+# an address (a market's management, a building's landlord and fire safety).
+SITE_SHARE = 0.35
+
+
+def _share_site(seed: int, s: Subjects, address: np.ndarray) -> None:
+    """Mix a per-site effect into the latent risk of subjects that share an address."""
+    from riskgraph.etl.normalize import address_key
+
+    keys = pd.Series(address).map(address_key)  # the variants of one place are one site
+    site, uniques = pd.factorize(keys)
+    size = np.bincount(site)[site]
+    shared = size > 1
+    rng = np.random.default_rng([seed, 0x517E])
+    effect = rng.normal(0.0, LATENT_SD, len(uniques))
+    s.latent[shared] = (np.sqrt(1 - SITE_SHARE) * s.latent[shared]
+                        + np.sqrt(SITE_SHARE) * effect[site[shared]])
+
+
 def build_city(scale: int, seed: int, as_of: dt.date) -> City:
     """Generate the city in memory."""
     if scale < 100:
@@ -138,6 +174,8 @@ def build_city(scale: int, seed: int, as_of: dt.date) -> City:
     phone = phones(rng[4], s, clusters, legal, persons.mobile)
     log.info("stage=texts seconds=%.1f", time.perf_counter() - started)
 
+    _share_conduct(seed, s, legal)
+    _share_site(seed, s, address)
     risk = Risk.draw(rng[5], s, day)
     complaints = make_complaints(rng[5], s, risk, day)
     penalties = make_penalties(rng[5], s, risk, day)

@@ -139,6 +139,8 @@ def _holdings(
     return level, parent, group_flag
 
 
+LATENT_SD = 0.9  # spread of the persistent latent risk on the logit scale
+
 def make_subjects(rng: np.random.Generator, n: int, as_of: int) -> tuple[Subjects, Clusters]:
     """Draw ``n`` subjects as of day ``as_of``."""
     kind = choice(rng, KIND_WEIGHTS, n).astype(np.int8)
@@ -150,7 +152,7 @@ def make_subjects(rng: np.random.Generator, n: int, as_of: int) -> tuple[Subject
     cap = np.full(n, float(as_of - day_number(1985)))
     cap[kind == COOPERATIVE] = as_of - day_number(2007, 7, 1)  # the cooperatives law
     registered = (as_of - _ages(rng, mean, cap)).astype(np.int32)
-    latent = rng.normal(0.0, 0.9, n)
+    latent = rng.normal(0.0, LATENT_SD, n)
 
     cluster, clusters = _clusters(rng, kind, industry, region)
     member = cluster >= 0

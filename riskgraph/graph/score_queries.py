@@ -1,0 +1,53 @@
+"""Cypher that writes scores back to subjects and reads them for reports."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from riskgraph.graph.store import Store
+
+WRITE = """
+UNWIND $rows AS r
+MATCH (s:Subject {uscc: r.uscc})
+SET s.risk_prob = r.prob, s.risk_class = r.risk_class, s.credit_points = r.credit_points,
+    s.credit_grade = r.credit_grade, s.risk_reasons = r.reasons,
+    s.scored_at = $scored_at, s.model_version = $version
+"""
+
+CLEAR_UNSCORED = """
+MATCH (s:Subject) WHERE s.model_version IS NOT NULL AND s.model_version <> $version
+REMOVE s.risk_prob, s.risk_class, s.credit_points, s.credit_grade, s.risk_reasons,
+       s.scored_at, s.model_version
+"""
+
+CLASS_COUNTS = """
+MATCH (s:Subject) WHERE s.risk_class IS NOT NULL
+RETURN s.risk_class AS risk_class, count(s) AS subjects, avg(s.risk_prob) AS mean_prob
+ORDER BY risk_class
+"""
+
+
+def write_scores(store: Store, scores: pd.DataFrame, version: str, scored_at: dt.date,
+                 batch_size: int = 10_000) -> int:
+    """Write prob, class, credit grade and reasons to each scored subject; return count.
+
+    Subjects scored by an earlier model but not by this one (no longer active) lose
+    their stale scores.
+    """
+    rows = [{"uscc": u, "prob": float(p), "risk_class": c, "credit_points": int(pt),
+             "credit_grade": g, "reasons": list(r)}
+            for u, p, c, pt, g, r in zip(scores["uscc"], scores["prob"], scores["risk_class"],
+                                         scores["credit_points"], scores["credit_grade"],
+                                         scores["reasons"], strict=True)]
+    for start in range(0, len(rows), batch_size):
+        store.write(WRITE, rows=rows[start:start + batch_size], scored_at=scored_at,
+                    version=version)
+    store.write(CLEAR_UNSCORED, version=version)
+    return len(rows)
+
+
+def class_counts(store: Store) -> pd.DataFrame:
+    """Return subjects and mean probability per risk class."""
+    return pd.DataFrame(store.read(CLASS_COUNTS), columns=["risk_class", "subjects", "mean_prob"])

@@ -1,0 +1,66 @@
+"""Score every active subject: probability, risk class, credit grade and reasons."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from riskgraph.models.features import subject_features
+from riskgraph.models.frames import GraphFrames
+from riskgraph.models.linkage import Links, build_links
+from riskgraph.models.scoring import (
+    DEFAULT_RISK_CUT_POINTS,
+    credit_grade,
+    penalty_counts,
+    reason_codes,
+    reason_phrase,
+    risk_class,
+)
+from riskgraph.models.training import TrainedModel
+
+log = logging.getLogger(__name__)
+
+CREDIT_INPUTS = ("list_serious_dishonest", "list_joint_punishment", "list_abnormal_operation",
+                 "complaints_substantiated_12m")
+
+
+def score_subjects(frames: GraphFrames, model: TrainedModel, as_of: dt.date, *,
+                   links: Links | None = None, hub_cap: int = 30,
+                   cut_points: Sequence[float] = DEFAULT_RISK_CUT_POINTS,
+                   top_reasons: int = 3) -> pd.DataFrame:
+    """Return one row per active subject: prob, risk_class, credit points and grade, reasons."""
+    started = time.monotonic()
+    links = links if links is not None else build_links(frames, hub_cap=hub_cap)
+    feats = subject_features(frames, as_of, links)
+    status = frames.subjects.set_index("uscc")["status"].reindex(feats.index)
+    active = (status.fillna("active") == "active").to_numpy()
+    feats = feats[active]
+    X = feats[model.features]
+    prob = model.estimator.predict_proba(X)[:, 1]
+    contributions = model.estimator.feature_contributions(X)
+    reasons = reason_codes(contributions, model.features, top=top_reasons)
+    credit_in = feats[list(CREDIT_INPUTS)].copy()
+    penalties = penalty_counts(frames.penalties, as_of)
+    credit_in = credit_in.join(penalties, how="left").fillna(0)
+    credit_in["registered_on"] = frames.subjects.set_index("uscc")["registered_on"]
+    points, grade = credit_grade(credit_in, as_of)
+    out = pd.DataFrame({
+        "uscc": feats.index.to_numpy(),
+        "prob": prob.astype(np.float64),
+        "risk_class": risk_class(prob, cut_points),
+        "credit_points": points.to_numpy(),
+        "credit_grade": grade.to_numpy(),
+        "reasons": reasons,
+    })
+    log.info("scored subjects=%d seconds=%.1f", len(out), time.monotonic() - started)
+    return out
+
+
+def reasons_text(codes: Sequence[str]) -> list[str]:
+    """Return the plain-language Chinese / English phrase of each reason code."""
+    return [f"{p.zh} / {p.en}" for p in map(reason_phrase, codes)]

@@ -1,0 +1,294 @@
+"""Scoring helpers: risk classes, the credit scorecard, and reason codes.
+
+Pure functions on arrays and DataFrames; nothing here reads the graph or the clock.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike, NDArray
+
+# ---- risk class A (low) … D (high) --------------------------------------------------
+
+RISK_CLASSES = ("A", "B", "C", "D")
+# Calibrated probability that an inspection finds a problem. Fixed thresholds give each
+# class a stable meaning from one model version to the next ("D: at least a 30 % chance
+# of a finding"); quantile cuts would silently move with the population.
+DEFAULT_RISK_CUT_POINTS = (0.05, 0.15, 0.30)
+# Population shares for the quantile fallback (A, B, C, D): for scores that are not
+# calibrated probabilities, e.g. a new model before its calibration is validated.
+DEFAULT_CLASS_SHARES = (0.50, 0.30, 0.15, 0.05)
+
+
+def risk_class(
+    prob: ArrayLike, cut_points: Sequence[float] = DEFAULT_RISK_CUT_POINTS
+) -> NDArray[np.str_]:
+    """Map probabilities to classes 'A' (low) … 'D' (high); a value on a cut goes up.
+
+    ``cut_points`` are three increasing thresholds: A < c1 <= B < c2 <= C < c3 <= D.
+    With uncalibrated scores, pass ``quantile_cut_points(scores)`` instead.
+    """
+    cuts = np.asarray(cut_points, dtype=np.float64)
+    if cuts.shape != (len(RISK_CLASSES) - 1,) or np.any(np.diff(cuts) <= 0):
+        raise ValueError(f"cut_points must be 3 strictly increasing values, got {cut_points}")
+    p = np.asarray(prob, dtype=np.float64)
+    if np.isnan(p).any():
+        raise ValueError("prob contains NaN")
+    return np.asarray(RISK_CLASSES)[np.searchsorted(cuts, p, side="right")]
+
+
+def quantile_cut_points(
+    scores: ArrayLike, shares: Sequence[float] = DEFAULT_CLASS_SHARES
+) -> tuple[float, float, float]:
+    """Cut points that put ``shares`` of the population into A, B, C, D (fallback)."""
+    s = np.asarray(shares, dtype=np.float64)
+    if s.shape != (len(RISK_CLASSES),) or not np.isclose(s.sum(), 1.0) or (s <= 0).any():
+        raise ValueError(f"shares must be 4 positive values summing to 1, got {shares}")
+    q = np.quantile(np.asarray(scores, dtype=np.float64), np.cumsum(s)[:-1])
+    # Keep the cuts strictly increasing even when many scores tie.
+    q = np.maximum.accumulate(q + np.arange(3) * np.finfo(np.float64).eps)
+    return (float(q[0]), float(q[1]), float(q[2]))
+
+
+# ---- credit grade (transparent additive scorecard) -----------------------------------
+
+CREDIT_BASE_POINTS = 100
+# Points per unit of each input column: (points, cap on the column's total, or None).
+# Penalties count only when *unrepaired*: a repaired penalty (信用修复) has left public
+# view and must not lower a grade; `penalty_counts` drops repaired ones by construction.
+CREDIT_POINTS: dict[str, tuple[int, int | None]] = {
+    "penalties_serious_12m": (-30, None),
+    "penalties_general_12m": (-10, None),
+    "penalties_minor_12m": (-3, -15),
+    "penalties_serious_36m": (-15, None),
+    "penalties_general_36m": (-5, None),
+    "penalties_minor_36m": (-1, -5),
+    "list_serious_dishonest": (-60, None),
+    "list_joint_punishment": (-40, None),
+    "list_abnormal_operation": (-15, None),
+    "complaints_substantiated_12m": (-2, -10),
+    "commitments_broken": (-10, None),
+    "commitments_kept": (2, 6),
+}
+# Grade thresholds on points (a value on a threshold gets the better grade).
+CREDIT_GRADES: tuple[tuple[str, int, str], ...] = (
+    ("A", 90, "守信 / trustworthy"),
+    ("B", 75, "基本守信 / largely trustworthy"),
+    ("C", 60, "失信风险 / at risk of dishonesty"),
+    ("D", -(10**9), "失信 / dishonest"),
+)
+# A subject on the serious-dishonesty list is D whatever its points.
+FORCE_D_COLUMNS = ("list_serious_dishonest",)
+# Subjects registered less than this before `as_of` have too short a record to be A.
+NEW_SUBJECT_DAYS = 365
+SEVERITIES = ("minor", "general", "serious")
+
+
+def credit_grade(frame: pd.DataFrame, as_of: date) -> tuple[pd.Series, pd.Series]:
+    """Score subjects on the additive scorecard; return (points, grade) indexed like frame.
+
+    Args:
+        frame: one row per subject. Count columns (missing columns count as 0):
+            ``penalties_{minor,general,serious}_12m`` — unrepaired penalties decided in
+            the 12 months up to ``as_of``; ``penalties_{…}_36m`` — decided 12–36 months
+            before ``as_of`` (older ones have expired); ``list_serious_dishonest``,
+            ``list_joint_punishment``, ``list_abnormal_operation`` — list entries active
+            on ``as_of``; ``complaints_substantiated_12m``; ``commitments_kept``,
+            ``commitments_broken`` (信用承诺). Optional ``registered_on`` (date).
+            Build the penalty columns with :func:`penalty_counts`, which drops repaired
+            penalties; a ``penalties_repaired`` column, if present, is ignored.
+        as_of: the evaluation date; subjects registered within ``NEW_SUBJECT_DAYS``
+            before it are capped at grade B.
+
+    Points: ``CREDIT_BASE_POINTS`` plus ``CREDIT_POINTS[column] * count`` per column
+    (each capped), clipped to 0..100. Grades by ``CREDIT_GRADES``; serious-dishonesty
+    listing forces D.
+    """
+    points = pd.Series(float(CREDIT_BASE_POINTS), index=frame.index)
+    for column, (per_unit, cap) in CREDIT_POINTS.items():
+        if column not in frame:
+            continue
+        counts = pd.to_numeric(frame[column], errors="raise").fillna(0)
+        if (counts < 0).any():
+            raise ValueError(f"negative counts in {column}")
+        delta = counts * per_unit
+        if cap is not None:
+            delta = delta.clip(lower=cap) if cap < 0 else delta.clip(upper=cap)
+        points += delta
+    points = points.clip(0, CREDIT_BASE_POINTS)
+    grade = pd.Series(CREDIT_GRADES[-1][0], index=frame.index, dtype=object)
+    for letter, threshold, _ in reversed(CREDIT_GRADES[:-1]):
+        grade[points >= threshold] = letter
+    if "registered_on" in frame:
+        registered = pd.to_datetime(frame["registered_on"])
+        is_new = registered > pd.Timestamp(as_of - timedelta(days=NEW_SUBJECT_DAYS))
+        grade[is_new & (grade == "A")] = "B"
+    for column in FORCE_D_COLUMNS:
+        if column in frame:
+            grade[frame[column].fillna(0) > 0] = "D"
+    return points.astype(np.int64), grade
+
+
+def penalty_counts(
+    penalties: pd.DataFrame, as_of: date, subject: str = "subject_uscc"
+) -> pd.DataFrame:
+    """Per-subject penalty counts by severity and recency, as ``credit_grade`` expects.
+
+    Input: one row per penalty with ``subject_uscc``, ``decided_on``, ``severity``
+    (minor/general/serious) and optional ``repaired_on``. Penalties decided after
+    ``as_of``, or repaired on or before it, or older than 36 months, are not counted.
+    """
+    frame = penalties.copy()
+    decided = pd.to_datetime(frame["decided_on"])
+    repaired = pd.to_datetime(frame.get("repaired_on", pd.Series(pd.NaT, index=frame.index)))
+    at = pd.Timestamp(as_of)
+    unknown = set(frame["severity"].dropna()) - set(SEVERITIES)
+    if unknown:
+        raise ValueError(f"unknown severities: {sorted(unknown)}")
+    live = (decided <= at) & ~(repaired <= at)
+    age_days = (at - decided).dt.days
+    window = np.select([age_days < 365, age_days < 3 * 365], ["12m", "36m"], default="")
+    keep = live & (window != "")
+    window_names = pd.Series(window, index=frame.index)
+    columns = "penalties_" + frame["severity"].astype(str) + "_" + window_names
+    wanted = [f"penalties_{s}_{w}" for s in SEVERITIES for w in ("12m", "36m")]
+    subjects = pd.Index(frame[subject].unique(), name=subject)
+    if not keep.any():
+        return pd.DataFrame(0, index=subjects, columns=wanted, dtype=np.int64)
+    counts = pd.crosstab(frame.loc[keep, subject], columns[keep])
+    return counts.reindex(index=subjects, columns=wanted, fill_value=0).astype(np.int64)
+
+
+# ---- reason codes ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """A reason in plain language for an inspector, in Chinese and English."""
+
+    zh: str
+    en: str
+
+    def text(self) -> str:
+        """Return ``"中文 / English"``."""
+        return f"{self.zh} / {self.en}"
+
+
+_SEVERITY_WORDS = {
+    "minor": ("轻微", "minor"),
+    "general": ("一般", "general"),
+    "serious": ("严重", "serious"),
+}
+_LIST_WORDS = {
+    "abnormal_operation": ("经营异常名录", "the abnormal-operation list"),
+    "serious_dishonest": ("严重违法失信名单", "the serious-dishonesty list"),
+    "joint_punishment": ("联合惩戒对象名单", "the joint-punishment list"),
+}
+
+# Exact feature names → phrase. Extend freely (or pass your own mapping).
+REASON_PHRASES: dict[str, Phrase] = {
+    "past_inspection_failures": Phrase("以往检查发现问题", "earlier inspections found problems"),
+    "complaints_substantiated_12m": Phrase(
+        "近12个月有查实的投诉", "substantiated complaints in the last 12 months"
+    ),
+    "age_years": Phrase("成立时间", "age of the business"),
+    "key_sector": Phrase("属于重点监管行业", "in a key supervised sector"),
+    "cluster_size": Phrase("关联企业群规模较大", "part of a large cluster of linked subjects"),
+    "linked_penalties": Phrase(
+        "关联主体（共同股东、地址或电话）受过行政处罚",
+        "linked subjects (shared owner, address or phone) were penalised",
+    ),
+    "linked_listed": Phrase(
+        "关联主体在失信或异常名单上", "linked subjects are on a dishonesty or abnormal list"
+    ),
+    "legal_rep_other_penalties": Phrase(
+        "法定代表人的其他企业受过处罚", "the legal representative's other businesses were penalised"
+    ),
+    "propagated_risk": Phrase("关联网络风险传导", "risk passed on through linked subjects"),
+    "days_since_last_inspection": Phrase(
+        "距上次检查时间较长", "long time since the last inspection"
+    ),
+    # Chicago model features, so reason codes work on the real-data replay too.
+    "pastSerious": Phrase("以往检查有严重违规", "serious violations at earlier inspections"),
+    "pastCritical": Phrase("以往检查有重大违规", "critical violations at earlier inspections"),
+    "timeSinceLast": Phrase("距上次检查时间较长", "long time since the last inspection"),
+    "ageAtInspection": Phrase("经营年限", "years in business"),
+    "temperatureMax": Phrase("近期气温高", "hot weather"),
+    "heat_burglary": Phrase("周边盗窃案件多", "many burglaries nearby"),
+    "heat_sanitation": Phrase("周边卫生投诉多", "many sanitation complaints nearby"),
+    "heat_garbage": Phrase("周边垃圾问题多", "many garbage complaints nearby"),
+}
+
+# Name patterns → phrase templates, so "penalties_serious_24m" needs no entry of its own.
+REASON_PATTERNS: list[tuple[re.Pattern[str], Phrase]] = [
+    (
+        re.compile(r"^penalties_(?P<sev>minor|general|serious)_(?P<n>\d+)m$"),
+        Phrase("近{n}个月有{sev_zh}行政处罚", "{sev_en} penalty in the last {n} months"),
+    ),
+    (
+        re.compile(r"^penalties_(?P<n>\d+)m$"),
+        Phrase("近{n}个月有行政处罚", "administrative penalty in the last {n} months"),
+    ),
+    (
+        re.compile(r"^complaints_(?P<n>\d+)m$"),
+        Phrase("近{n}个月有投诉", "complaints in the last {n} months"),
+    ),
+    (
+        re.compile(r"^list_(?P<list>abnormal_operation|serious_dishonest|joint_punishment)$"),
+        Phrase("列入{list_zh}", "on {list_en}"),
+    ),
+    (
+        re.compile(r"^linked_penalties_(?P<hops>\d)hop$"),
+        Phrase("{hops}度关联主体受过行政处罚", "subjects {hops} hop(s) away were penalised"),
+    ),
+    (re.compile(r"^industry_(?P<name>.+)$"), Phrase("行业：{name}", "industry: {name}")),
+    (re.compile(r"^Inspector_(?P<name>.+)$"), Phrase("检查组：{name}", "inspection team: {name}")),
+]
+
+
+def reason_phrase(code: str, phrases: Mapping[str, Phrase] | None = None) -> Phrase:
+    """Plain-language phrase for a feature name; falls back to the name itself."""
+    table = REASON_PHRASES if phrases is None else {**REASON_PHRASES, **phrases}
+    if code in table:
+        return table[code]
+    for pattern, template in REASON_PATTERNS:
+        match = pattern.match(code)
+        if match:
+            fields = dict(match.groupdict())
+            if "sev" in fields:
+                fields["sev_zh"], fields["sev_en"] = _SEVERITY_WORDS[fields["sev"]]
+            if "list" in fields:
+                fields["list_zh"], fields["list_en"] = _LIST_WORDS[fields["list"]]
+            en = template.en.format(**fields)
+            return Phrase(template.zh.format(**fields), en[:1].upper() + en[1:])
+    return Phrase(code, code)
+
+
+def reason_codes(
+    contributions: ArrayLike,
+    feature_names: Sequence[str],
+    top: int = 3,
+    min_contribution: float = 0.0,
+) -> list[list[str]]:
+    """Per row, the names of the ``top`` features that raise risk the most, largest first.
+
+    Only contributions strictly above ``min_contribution`` count: a feature that lowers
+    a subject's risk is never given as a reason to inspect it. Ties keep column order.
+    """
+    c = np.asarray(contributions, dtype=np.float64)
+    if c.ndim != 2 or c.shape[1] != len(feature_names):
+        raise ValueError(f"contributions shape {c.shape} does not match {len(feature_names)} names")
+    names = np.asarray(feature_names, dtype=object)
+    k = min(top, c.shape[1])
+    order = np.argsort(-c, axis=1, kind="stable")[:, :k]
+    picked = np.take_along_axis(c, order, axis=1)
+    return [
+        [str(names[j]) for j, v in zip(row, vals, strict=True) if v > min_contribution]
+        for row, vals in zip(order, picked, strict=True)
+    ]

@@ -1,0 +1,112 @@
+"""RiskClassifier: scikit-learn's contract, calibration, and per-feature contributions."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.impute import SimpleImputer
+from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
+from sklearn.pipeline import make_pipeline
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from riskgraph.models.estimator import RiskClassifier
+
+
+def make_risk_data(n: int = 4000, p: int = 6, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
+    """Feature 0 raises risk linearly, feature 1 through a threshold; the rest is noise."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, p))
+    logit = -1.5 + 1.2 * X[:, 0] + 1.5 * (X[:, 1] > 0.5)
+    y = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
+    X[rng.random((n, p)) < 0.05] = np.nan
+    return pd.DataFrame(X, columns=[f"f{i}" for i in range(p)]), y
+
+
+# Every check passes; none is skipped by us. (scikit-learn itself skips
+# check_array_api_input unless SCIPY_ARRAY_API=1 is set.)
+@parametrize_with_checks([RiskClassifier(max_iter=20, random_state=0)])
+def test_sklearn_contract(estimator, check) -> None:
+    check(estimator)
+
+
+# Small models keep the suite fast; the behaviour under test does not depend on size.
+SMALL = {"max_iter": 60, "random_state": 0}
+
+
+@pytest.fixture(scope="module")
+def fitted() -> tuple[RiskClassifier, pd.DataFrame, np.ndarray]:
+    X, y = make_risk_data()
+    return RiskClassifier(**SMALL).fit(X, y), X, y
+
+
+def test_accepts_dataframe_with_nan_and_records_feature_names(fitted) -> None:
+    model, X, _ = fitted
+    assert list(model.feature_names_in_) == list(X.columns)
+    proba = model.predict_proba(X)
+    assert proba.shape == (len(X), 2)
+    assert np.allclose(proba.sum(axis=1), 1.0)
+    assert set(model.predict(X)) <= {0, 1}
+
+
+def test_same_seed_same_scores_and_clone_is_unfitted() -> None:
+    X, y = make_risk_data(n=1500)
+    a = RiskClassifier(max_iter=30, max_features=0.5, random_state=7).fit(X, y)
+    b = clone(a)
+    assert not hasattr(b, "booster_")
+    b.fit(X, y)
+    assert np.array_equal(a.predict_proba(X), b.predict_proba(X))
+
+
+def test_works_in_pipeline_and_time_series_grid_search() -> None:
+    X, y = make_risk_data(n=1500)
+    pipe = make_pipeline(SimpleImputer(), RiskClassifier(max_iter=30, random_state=0))
+    search = GridSearchCV(
+        pipe, {"riskclassifier__max_leaf_nodes": [4, 8]}, cv=TimeSeriesSplit(3), scoring="roc_auc"
+    ).fit(X, y)
+    assert search.best_params_["riskclassifier__max_leaf_nodes"] in (4, 8)
+    assert search.predict_proba(X).shape == (len(X), 2)
+
+
+def test_sigmoid_calibration_keeps_order_and_matches_observed_rate(fitted) -> None:
+    model = fitted[0]
+    X_new, y_new = make_risk_data(n=8000, seed=1)
+    p = model.predict_proba(X_new)[:, 1]
+    raw = model.decision_function(X_new)
+    assert np.array_equal(np.argsort(raw, kind="stable"), np.argsort(p, kind="stable"))
+    assert abs(p.mean() - y_new.mean()) < 0.02
+
+
+@pytest.mark.parametrize("calibration", ["isotonic", None])
+def test_other_calibrations(calibration: str | None) -> None:
+    X, y = make_risk_data()
+    model = RiskClassifier(calibration=calibration, **SMALL).fit(X, y)
+    p = model.predict_proba(X)[:, 1]
+    assert ((p >= 0) & (p <= 1)).all()
+    assert abs(p.mean() - y.mean()) < 0.05
+
+
+def test_rejects_bad_calibration_argument() -> None:
+    X, y = make_risk_data(n=200)
+    with pytest.raises(ValueError, match="calibration"):
+        RiskClassifier(calibration="platt").fit(X, y)
+
+
+def test_contributions_add_up_to_the_raw_score(fitted) -> None:
+    model, X, _ = fitted
+    contrib = model.feature_contributions(X)
+    assert contrib.shape == X.shape
+    total = contrib.sum(axis=1) + model.expected_value_
+    assert np.allclose(total, model.decision_function(X), atol=1e-4)
+
+
+def test_contributions_credit_the_features_that_carry_risk(fitted) -> None:
+    model, X, _ = fitted
+    contrib = model.feature_contributions(X)
+    strength = np.abs(contrib).mean(axis=0)
+    assert set(np.argsort(-strength)[:2]) == {0, 1}
+    assert strength[2:].max() < 0.4 * strength[:2].min()
+    # Above the threshold feature 1 raises risk; below it, it lowers risk.
+    above = X["f1"].to_numpy() > 0.5
+    assert contrib[above, 1].mean() > 0 > contrib[X["f1"].to_numpy() < 0, 1].mean()

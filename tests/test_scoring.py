@@ -1,0 +1,114 @@
+"""Risk classes, the credit scorecard, and reason codes."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from riskgraph.models.scoring import (
+    Phrase,
+    credit_grade,
+    penalty_counts,
+    quantile_cut_points,
+    reason_codes,
+    reason_phrase,
+    risk_class,
+)
+
+AS_OF = date(2025, 6, 30)
+
+
+def test_risk_class_uses_probability_thresholds_and_a_cut_goes_up() -> None:
+    classes = risk_class([0.0, 0.049, 0.05, 0.149, 0.15, 0.30, 0.99])
+    assert list(classes) == ["A", "A", "B", "B", "C", "D", "D"]
+    assert list(risk_class([0.2, 0.6], cut_points=(0.1, 0.3, 0.5))) == ["B", "D"]
+    with pytest.raises(ValueError, match="increasing"):
+        risk_class([0.1], cut_points=(0.3, 0.2, 0.5))
+
+
+def test_quantile_fallback_puts_the_stated_shares_in_each_class() -> None:
+    scores = np.random.default_rng(0).normal(size=10_000)  # not probabilities at all
+    classes = risk_class(scores, quantile_cut_points(scores))
+    shares = pd.Series(classes).value_counts(normalize=True).sort_index()
+    assert np.allclose(shares.to_numpy(), [0.50, 0.30, 0.15, 0.05], atol=0.002)
+
+
+def penalties(*rows: tuple[str, str, str, str | None]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["subject_uscc", "decided_on", "severity", "repaired_on"])
+
+
+def test_repaired_penalty_does_not_lower_the_grade() -> None:
+    table = penalties(
+        ("S-REPAIRED", "2025-01-10", "serious", "2025-05-01"),
+        ("S-OPEN", "2025-01-10", "serious", None),
+        ("S-CLEAN", "2019-01-01", "minor", None),  # expired: older than 36 months
+    )
+    counts = penalty_counts(table, AS_OF)
+    points, grade = credit_grade(counts, AS_OF)
+    assert points["S-REPAIRED"] == points["S-CLEAN"] == 100
+    assert grade["S-REPAIRED"] == grade["S-CLEAN"] == "A"
+    assert points["S-OPEN"] == 70 and grade["S-OPEN"] == "C"
+
+
+def test_repair_after_as_of_still_counts_on_as_of() -> None:
+    table = penalties(("S1", "2025-01-10", "general", "2025-08-01"))
+    assert penalty_counts(table, AS_OF).loc["S1", "penalties_general_12m"] == 1
+    assert penalty_counts(table, date(2025, 9, 1)).loc["S1"].sum() == 0
+
+
+def test_penalty_recency_windows_and_future_penalties() -> None:
+    table = penalties(
+        ("S1", "2025-06-01", "minor", None),
+        ("S1", "2023-06-01", "serious", None),
+        ("S1", "2025-07-15", "serious", None),  # after as_of: unknown on as_of
+    )
+    row = penalty_counts(table, AS_OF).loc["S1"]
+    assert row["penalties_minor_12m"] == 1 and row["penalties_serious_36m"] == 1
+    assert row["penalties_serious_12m"] == 0
+
+
+def test_scorecard_points_lists_caps_and_new_subjects() -> None:
+    frame = pd.DataFrame(
+        {
+            "penalties_minor_12m": [0, 10, 0, 0, 0],
+            "list_serious_dishonest": [0, 0, 1, 0, 0],
+            "list_abnormal_operation": [0, 0, 0, 1, 0],
+            "commitments_kept": [5, 0, 0, 0, 0],
+            "penalties_repaired": [3, 3, 3, 3, 3],  # ignored by design
+            "registered_on": ["2010-01-01", "2010-01-01", "2010-01-01", "2010-01-01", "2025-01-01"],
+        },
+        index=["clean", "many_minor", "dishonest", "abnormal", "new"],
+    )
+    points, grade = credit_grade(frame, AS_OF)
+    assert points["clean"] == 100 and grade["clean"] == "A"  # bonus cannot pass 100
+    assert points["many_minor"] == 85 and grade["many_minor"] == "B"  # capped at -15
+    assert points["dishonest"] == 40 and grade["dishonest"] == "D"
+    assert points["abnormal"] == 85 and grade["abnormal"] == "B"
+    assert points["new"] == 100 and grade["new"] == "B"  # registered < 1 year: at most B
+
+
+def test_serious_dishonesty_forces_d_even_with_high_points() -> None:
+    frame = pd.DataFrame({"list_serious_dishonest": [1], "commitments_kept": [3]})
+    assert credit_grade(frame, AS_OF)[1].iloc[0] == "D"
+
+
+def test_reason_codes_name_only_features_that_raise_risk() -> None:
+    names = ["penalties_serious_24m", "age_years", "linked_penalties", "key_sector"]
+    contrib = np.array([[0.9, -2.0, 0.3, 0.5], [-0.1, -0.2, 0.0, 0.05]])
+    codes = reason_codes(contrib, names, top=3)
+    assert codes == [["penalties_serious_24m", "key_sector", "linked_penalties"], ["key_sector"]]
+    with pytest.raises(ValueError, match="shape"):
+        reason_codes(contrib, names[:2])
+
+
+def test_reason_phrases_patterns_overrides_and_fallback() -> None:
+    phrase = reason_phrase("penalties_serious_24m")
+    assert phrase.zh == "近24个月有严重行政处罚"
+    assert phrase.en == "Serious penalty in the last 24 months"
+    assert "经营异常名录" in reason_phrase("list_abnormal_operation").zh
+    assert reason_phrase("brand_new_feature") == Phrase("brand_new_feature", "brand_new_feature")
+    custom = {"brand_new_feature": Phrase("新特征", "a new feature")}
+    assert reason_phrase("brand_new_feature", custom).text() == "新特征 / a new feature"
