@@ -54,7 +54,7 @@ def make_draw(store: Store, spec: DrawSpec, snapshots: Path, created_at: dt.date
               hub_cap: int = 30) -> dict[str, Any]:
     """Draw for ``spec``, keep its inputs, append the sealed record to the chain."""
     if draw_queries.get(store, spec.id) is not None:
-        raise RecordError("duplicate_draw", f"draw {spec.id} already exists")
+        raise RecordError(f"draw {spec.id} already exists", code="duplicate_draw")
     inputs, fetch = read_inputs(store, spec, hub_cap)
     fetched: list[pd.DataFrame] = []
 
@@ -77,7 +77,7 @@ def load_inputs(snapshots: Path, draw_id: str) -> DrawInputs:
     """Read the inputs kept for one draw."""
     folder = snapshots / draw_id
     if not folder.is_dir():
-        raise RecordError("missing_snapshot", f"no input snapshot for draw {draw_id} in {folder}")
+        raise RecordError(f"no input snapshot for draw {draw_id} in {folder}", code="missing_snapshot")
     return DrawInputs(*(pd.read_parquet(folder / f"{name}.parquet") for name in FRAMES))
 
 
@@ -110,7 +110,7 @@ def _canon(frame: pd.DataFrame) -> pd.DataFrame:
 def _get(store: Store, draw_id: str) -> dict[str, Any]:
     record = draw_queries.get(store, draw_id)
     if record is None:
-        raise RecordError("unknown_draw", f"no draw {draw_id}")
+        raise RecordError(f"no draw {draw_id}", code="unknown_draw")
     return record
 
 

@@ -1,0 +1,189 @@
+"""End to end on a small synthetic city in the real store: load, train, score, draw."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from riskgraph.etl.loader import LoadOptions, load_folder
+from riskgraph.graph import draw_queries, score_queries
+from riskgraph.graph.projection import project
+from riskgraph.graph.store import Store
+from riskgraph.models import training
+from riskgraph.models.draws import load_spec
+from riskgraph.models.draws.errors import DrawError, RecordError
+from riskgraph.models.draws.service import estimate, make_draw, publish, verify_draw
+from riskgraph.models.scores import score_subjects
+from riskgraph.synth import generate_city
+
+AS_OF = dt.date(2026, 9, 30)
+
+
+@pytest.fixture(scope="module")
+def city(session_store: Store, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """A 3,000-subject city loaded, trained and scored once for the module."""
+    root = tmp_path_factory.mktemp("city")
+    generate_city(root / "in", scale=3_000, seed=5, as_of=AS_OF, truth_dir=root / "truth")
+    session_store.write("MATCH (n) DETACH DELETE n")
+    report = load_folder(session_store, root / "in", LoadOptions(
+        today=dt.date(2026, 11, 27), pii_secret=b"k", quarantine_path=root / "q.jsonl"))
+    assert report.reconciles and report.totals["quarantined"] == 0
+    frames = project(session_store)
+    model, evaluation = training.train(frames, trained_at=dt.datetime(2026, 10, 1))
+    scores = score_subjects(frames, model, AS_OF)
+    score_queries.write_scores(session_store, scores, model.version, AS_OF)
+    return {"root": root, "frames": frames, "model": model, "evaluation": evaluation,
+            "scores": scores}
+
+
+def test_projection_matches_the_files(city: dict) -> None:
+    frames = city["frames"]
+    subjects = pd.read_csv(city["root"] / "in" / "subjects.csv", dtype=str)
+    assert set(frames.subjects["uscc"]) == set(subjects["uscc"])
+    roles = pd.read_csv(city["root"] / "in" / "roles.csv", dtype=str)
+    assert len(frames.ties) == len(roles)
+    assert frames.penalties["decided_on"].dtype.kind == "M"
+
+
+def test_model_card_and_evaluation(city: dict, tmp_path: Path) -> None:
+    model, evaluation = city["model"], city["evaluation"]
+    card = model.card
+    assert card["features"] and set(card["graph_features"]) <= set(card["features"])
+    assert card["evaluation_split"]["train_window"][1] < card["evaluation_split"]["test_window"][0]
+    full = card["metrics"]["full"]
+    assert 0.5 < full["roc_auc"] <= 1 and full["top_k"]
+    assert "without_graph" in card["metrics"]
+    folder = training.save(model, tmp_path, evaluation)
+    again = training.load(tmp_path)
+    assert again.version == model.version
+    assert (folder / "model_card.md").read_text().startswith("# Model card")
+    X = city["frames"].subjects.head(0)
+    assert X is not None
+
+
+def test_every_active_subject_scored_with_class_grade_and_reasons(city: dict,
+                                                                  session_store: Store) -> None:
+    rows = session_store.read(
+        "MATCH (s:Subject) RETURN s.status AS status, s.risk_class AS c, s.risk_prob AS p, "
+        "s.credit_grade AS g, s.risk_reasons AS r, s.model_version AS v, s.scored_at AS d")
+    active = [r for r in rows if r["status"] == "active"]
+    assert active and all(r["c"] in "ABCD" and 0 <= r["p"] <= 1 for r in active)
+    assert all(r["g"] in "ABCD" and r["v"] == city["model"].version for r in active)
+    assert all(r["d"].to_native() == AS_OF for r in active)
+    assert any(r["r"] for r in active)
+    assert all(r["c"] is None for r in rows if r["status"] != "active")
+    # classes follow probability
+    by_class = pd.DataFrame(active).groupby("c")["p"].max()
+    assert list(by_class.sort_values().index) == sorted(by_class.index)
+
+
+def spec_for(store: Store, task_id: str, **extra: object) -> dict:
+    catalogue = draw_queries.catalogue(store)
+    inspectors = draw_queries.inspectors(store)
+    keyed = catalogue[catalogue["key_item"]]
+    counts = {(d, i): inspectors[(inspectors["department"] == d)
+                                 & inspectors["qualifications"].str.contains(i, regex=False)].shape[0]
+              for i, d in zip(keyed["item_code"], keyed["department"], strict=True)}
+    (department, item), _ = max(counts.items(), key=lambda kv: kv[1])
+    spec = {"id": task_id, "departments": [department], "items": [item],
+            "as_of": "2026-10-01", "seed": "lottery 2026-10-01 3 1 4", "cross_region": True,
+            "class_ratios": {"A": 0.01, "B": 0.01, "C": 0.02, "D": 0.05}, "workload_cap": 50}
+    spec.update(extra)
+    return spec
+
+
+def test_draw_verify_publish_and_tamper(city: dict, session_store: Store, tmp_path: Path) -> None:
+    spec = load_spec(spec_for(session_store, "T-1"))
+    record = make_draw(session_store, spec, tmp_path, created_at=dt.datetime(2026, 10, 1, 9))
+    assert record["summary"]["drawn"] > 0 and record["prev_hash"] is None
+    with pytest.raises(RecordError):
+        make_draw(session_store, spec, tmp_path, created_at=dt.datetime(2026, 10, 1, 9))
+    second = make_draw(session_store, load_spec(spec_for(session_store, "T-2")), tmp_path,
+                       created_at=dt.datetime(2026, 10, 1, 10))
+    assert second["prev_hash"] == record["hash"]
+
+    report = verify_draw(session_store, "T-1", tmp_path)
+    assert report.verification.match and report.verification.hash_ok and report.chain_ok
+    assert report.live_population_same
+
+    public = publish(session_store, "T-1", tmp_path)
+    assert len(public) == record["summary"]["drawn"]
+    text = public.to_csv()
+    assert "inspector" not in " ".join(public.columns) and "********" not in text
+
+    # edit the stored record: the chain and the recomputation both notice
+    stored = draw_queries.get(session_store, "T-1")
+    stored["results"]["drawn"][0]["pi"] = 0.99
+    session_store.write("MATCH (d:Draw {draw_id: 'T-1'}) SET d.record = $r", r=json.dumps(stored))
+    tampered = verify_draw(session_store, "T-1", tmp_path)
+    assert not tampered.verification.match or not tampered.verification.hash_ok
+    assert not tampered.chain_ok
+
+
+def test_no_assignment_breaches_a_conflict(city: dict, session_store: Store,
+                                           tmp_path: Path) -> None:
+    conflicts = pd.read_csv(city["root"] / "truth" / "conflicts.csv", dtype=str)
+    direct = conflicts[conflicts["hops"].astype(int) <= 2]
+    assert len(direct), "the generator plants conflicts"
+    found = draw_queries.conflicts(session_store, sorted(direct["subject_uscc"].unique()))
+    pairs = set(zip(found["uscc"], found["inspector_id"], strict=True))
+    planted = set(zip(direct["subject_uscc"], direct["inspector_id"], strict=True))
+    assert planted <= pairs
+    # every subject of a conflicted subject's region, all classes at 100 % (a key item)
+    subjects = city["frames"].subjects.set_index("uscc")
+    inspectors = draw_queries.inspectors(session_store).set_index("inspector_id")
+    catalogue = draw_queries.catalogue(session_store).set_index("item_code")
+    keyed = set(catalogue.index[catalogue["key_item"]])
+    # a planted conflict of an active subject whose inspector can take a key item, so a
+    # task on that item may draw every subject of the region (key items lift the cap)
+    for _, first in direct.iterrows():
+        dept, quals = inspectors.loc[first["inspector_id"], ["department", "qualifications"]]
+        items = sorted(set(quals.split(";")) & keyed)
+        if subjects.loc[first["subject_uscc"], "status"] == "active" and items:
+            break
+    else:
+        pytest.fail("no planted conflict on a key item")
+    item, ratio, region = items[0], 1.0, subjects.loc[first["subject_uscc"], "region"]
+    spec = load_spec({"id": "T-3", "departments": [dept], "items": [item], "regions": [region],
+                      "as_of": "2026-10-02", "seed": 7, "workload_cap": 100_000,
+                      "inspectors_per_subject": 1,
+                      "class_ratios": {c: ratio for c in "ABCD"},
+                      "min_interval_days": {c: 0 for c in "ABCD"}})
+    record = make_draw(session_store, spec, tmp_path, created_at=dt.datetime(2026, 10, 2))
+    drawn = [r["uscc"] for r in record["results"]["drawn"]]
+    assigned = {(row["uscc"], i) for row in record["results"]["drawn"]
+                for team in row["team"].values() for i in team}
+    all_pairs = draw_queries.conflicts(session_store, drawn)
+    at_risk = set(zip(all_pairs["uscc"], all_pairs["inspector_id"], strict=True))
+    assert at_risk, "the region holds a conflicted subject"
+    assert not assigned & at_risk
+    reasons = {row["reason"] for row in record["results"]["unassigned"]}
+    assert reasons <= {"no_qualified_inspector", "all_conflicted", "workload_cap"}
+
+
+def test_estimate_from_loaded_results(city: dict, session_store: Store, tmp_path: Path) -> None:
+    spec = load_spec(spec_for(session_store, "T-4"))
+    record = make_draw(session_store, spec, tmp_path, created_at=dt.datetime(2026, 10, 3))
+    drawn = [r["uscc"] for r in record["results"]["drawn"]]
+    session_store.write(
+        "UNWIND $rows AS r MATCH (s:Subject {uscc: r.u}) "
+        "CREATE (i:Inspection {inspection_id: r.id, task_id: 'T-4', outcome: r.o, "
+        "inspected_on: date('2026-10-10')})-[:OF]->(s)",
+        rows=[{"u": u, "id": f"T4-{k}", "o": "fail" if k % 3 == 0 else "pass"}
+              for k, u in enumerate(drawn)])
+    table = estimate(session_store, "T-4")
+    overall = table[(table["domain"] == "overall") & (table["method"] == "naive")]
+    assert abs(float(overall["estimate"].iloc[0]) - sum(k % 3 == 0 for k in range(len(drawn)))
+               / len(drawn)) < 1e-9
+    assert {"ht", "hajek"} <= set(table["method"])
+
+
+def test_bad_spec_is_a_clear_error(city: dict, session_store: Store) -> None:
+    with pytest.raises(DrawError) as err:
+        load_spec(spec_for(session_store, "T-5", class_ratios={"A": 1.5}))
+    assert err.value.code == "ratio_out_of_range"
+
