@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager

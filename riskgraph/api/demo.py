@@ -35,7 +35,8 @@ def demo_spec(catalogue: Any, inspectors: Any, population: Any, as_of: dt.date,
         # cross-region: inspectors come from every other district
         capacity = (qualified["region"] != region).sum() * workload_cap / per_subject
         if 0 < size <= 0.7 * capacity:
-            return {"id": f"DEMO-{dt.datetime.now():%Y%m%d%H%M%S}", "title": "demo cross-region double-random task",
+            return {"id": f"DEMO-{dt.datetime.now():%Y%m%d%H%M%S}",
+                    "title": "demo cross-region double-random task",
                     "departments": [department], "items": [item], "regions": [region],
                     "cross_region": True, "as_of": as_of.isoformat(), "window_days": 30,
                     "workload_cap": workload_cap, "inspectors_per_subject": per_subject,

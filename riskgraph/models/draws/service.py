@@ -77,7 +77,8 @@ def load_inputs(snapshots: Path, draw_id: str) -> DrawInputs:
     """Read the inputs kept for one draw."""
     folder = snapshots / draw_id
     if not folder.is_dir():
-        raise RecordError(f"no input snapshot for draw {draw_id} in {folder}", code="missing_snapshot")
+        raise RecordError(f"no input snapshot for draw {draw_id} in {folder}",
+                          code="missing_snapshot")
     return DrawInputs(*(pd.read_parquet(folder / f"{name}.parquet") for name in FRAMES))
 
 
