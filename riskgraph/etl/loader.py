@@ -170,7 +170,7 @@ def _load_file(store: Store, kind: str, path: Path, ctx: Context, seen: set[str]
         flush()
     if pending is not None:
         pending.result()
-    progress.done(rep.read)
+    rep.seconds = round(progress.done(rep.read), 3)
 
 
 def _masked(raw: Any) -> Any:
@@ -262,7 +262,8 @@ class _Progress:
         log.info("loading file=%s rows=%d/%d rate=%.0f/s eta=%.0fs",
                  self.name, rows, self.total, rate, eta)
 
-    def done(self, rows: int) -> None:
+    def done(self, rows: int) -> float:
         elapsed = self.clock() - self.start
         log.info("loaded file=%s rows=%d seconds=%.1f rate=%.0f/s", self.name, rows, elapsed,
                  rows / max(elapsed, 1e-9))
+        return elapsed

@@ -20,6 +20,7 @@ class FileReport:
     quarantined: int = 0
     duplicates: int = 0
     rejected: str | None = None  # why the whole file was rejected, if it was
+    seconds: float = 0.0
     reasons: dict[str, int] = field(default_factory=dict)
 
     @property

@@ -1,6 +1,7 @@
 """Cypher of the loader: one create query (new keys) and one upsert query per kind.
 
-New keys take the ``CREATE`` path, as fast as a raw insert; keys already in the store
+New keys take the ``CREATE`` path, as fast as a raw insert (``SET n = map`` is much
+faster than ``SET n += map`` on the embedded engine); keys already in the store
 take the ``MERGE``/``SET`` path, so a repeated or resumed load converges on one state.
 Each batch is one transaction: a node and its relationships land together or not at all.
 """
@@ -17,7 +18,7 @@ FOREACH (_ IN CASE WHEN r.phone_key IS NULL THEN [] ELSE [1] END |
 
 SUBJECTS_CREATE = """
 UNWIND $rows AS r
-CREATE (s:Subject {uscc: r.uscc}) SET s += r.props
+CREATE (s:Subject) SET s = r.props, s.uscc = r.uscc
 WITH s, r
 MERGE (g:Region {name: r.region}) CREATE (s)-[:IN_REGION]->(g)
 """ + _ADDRESS_PHONE_CREATE
@@ -45,7 +46,7 @@ FOREACH (_ IN CASE WHEN r.set_phone AND r.phone_key IS NOT NULL THEN [1] ELSE []
   MERGE (p:Phone {key: r.phone_key}) MERGE (s)-[:USES_PHONE]->(p))
 """
 
-PERSONS_CREATE = "UNWIND $rows AS r CREATE (p:Person {key: r.key}) SET p += r.props"
+PERSONS_CREATE = "UNWIND $rows AS r CREATE (p:Person) SET p = r.props, p.key = r.key"
 PERSONS_UPSERT = "UNWIND $rows AS r MERGE (p:Person {key: r.key}) SET p += r.props"
 
 # Roles: holder label and relationship type are chosen from these fixed maps.
@@ -85,7 +86,7 @@ def event_create(kind: str) -> str:
     label, key, rel = EVENTS[kind]
     return (
         "UNWIND $rows AS r MATCH (s:Subject {uscc: r.subject}) "
-        f"CREATE (e:{label} {{{key}: r.id}}) SET e += r.props CREATE (e)-[:{rel}]->(s)"
+        f"CREATE (e:{label}) SET e = r.props, e.{key} = r.id CREATE (e)-[:{rel}]->(s)"
     )
 
 
@@ -105,7 +106,7 @@ def list_entry_query(target_kind: str, create: bool) -> str:
     label, key = HOLDER_LABELS[target_kind], HOLDER_KEYS[target_kind]
     head = f"UNWIND $rows AS r MATCH (t:{label} {{{key}: r.target}}) "
     if create:
-        return head + "CREATE (e:ListEntry {id: r.id}) SET e += r.props CREATE (e)-[:LISTS]->(t)"
+        return head + "CREATE (e:ListEntry) SET e = r.props, e.id = r.id CREATE (e)-[:LISTS]->(t)"
     return head + "MERGE (e:ListEntry {id: r.id}) SET e += r.props MERGE (e)-[:LISTS]->(t)"
 
 
