@@ -112,3 +112,13 @@ def test_reason_phrases_patterns_overrides_and_fallback() -> None:
     assert reason_phrase("brand_new_feature") == Phrase("brand_new_feature", "brand_new_feature")
     custom = {"brand_new_feature": Phrase("新特征", "a new feature")}
     assert reason_phrase("brand_new_feature", custom).text() == "新特征 / a new feature"
+
+
+def test_every_feature_has_a_plain_language_reason() -> None:
+    from riskgraph.models.features import FEATURE_NAMES
+    from riskgraph.models.scoring import reason_phrase
+
+    for name in FEATURE_NAMES:
+        phrase = reason_phrase(name)
+        assert phrase.zh != name and phrase.en != name, name
+        assert not any(ch.isascii() and ch.isalpha() for ch in phrase.zh), (name, phrase.zh)

@@ -70,7 +70,8 @@ OWN_FEATURES = [
     "list_joint_punishment",
 ]
 _SEED_COLS = ["subjects", "penalties", "serious_penalties", "recent_penalties",
-              "listed", "inspection_failures", "penalised_subjects"]
+              "listed", "inspection_failures", "penalised_subjects", "complaints",
+              "substantiated_complaints", "inspections"]
 GRAPH_FEATURES = [
     "linked_subjects_1hop", "linked_subjects_2hop",
     *[f"linked_{c}" for c in _SEED_COLS[1:]],
@@ -315,6 +316,11 @@ def _seeds(h: _History, t: int) -> dict[str, np.ndarray]:
         "listed": sum(active.values()),
         "inspection_failures": h.failures.at(t),
         "penalised_subjects": (pen > 0).astype(np.float64),
+        # complaints are the most frequent signal a neighbour gives of its conduct;
+        # its inspections are the denominator of its failures
+        "complaints": h.complaints.at(t),
+        "substantiated_complaints": h.substantiated.at(t),
+        "inspections": h.inspections.at(t),
         "weight": weight,
         "person_any": persons["any"],
         "person_serious_dishonest": persons["serious_dishonest"],

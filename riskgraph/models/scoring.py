@@ -254,7 +254,10 @@ REASON_PATTERNS: list[tuple[re.Pattern[str], Phrase]] = [
 
 def reason_phrase(code: str, phrases: Mapping[str, Phrase] | None = None) -> Phrase:
     """Plain-language phrase for a feature name; falls back to the name itself."""
-    table = REASON_PHRASES if phrases is None else {**REASON_PHRASES, **phrases}
+    from riskgraph.models.phrases import FEATURE_PHRASES
+
+    base = {**{k: Phrase(*v) for k, v in FEATURE_PHRASES.items()}, **REASON_PHRASES}
+    table = base if phrases is None else {**base, **phrases}
     if code in table:
         return table[code]
     for pattern, template in REASON_PATTERNS:

@@ -1,0 +1,61 @@
+# ruff: noqa: E501 - one phrase pair per line reads better than wrapped tables
+"""Plain-language phrases (Chinese / English) for every feature, for reason codes.
+
+A reason is given only when a feature *raises* a subject's risk, so each phrase says what
+an inspector would look at, not the feature's name.
+"""
+
+from __future__ import annotations
+
+# (zh, en) per feature of riskgraph.models.features.FEATURE_NAMES not covered by the
+# patterns in riskgraph.models.scoring.
+FEATURE_PHRASES: dict[str, tuple[str, str]] = {
+    "kind_code": ("主体类型", "kind of business"),
+    "industry_code": ("所属行业风险较高", "an industry with more violations"),
+    "industry_share": ("所属行业风险较高", "an industry with more violations"),
+    "registered_capital_log": ("注册资本规模", "registered capital"),
+    "complaints": ("有12315投诉记录", "has 12315 complaints on record"),
+    "complaints_substantiated": ("有查实的投诉", "has substantiated complaints"),
+    "days_since_last_complaint": ("近期有投诉", "a recent complaint"),
+    "penalties": ("有行政处罚记录", "has administrative penalties on record"),
+    "penalties_serious": ("有严重行政处罚记录", "has a serious penalty on record"),
+    "days_since_last_penalty": ("近期受过行政处罚", "a recent administrative penalty"),
+    "penalty_amount_log": ("罚没金额较大", "large fines"),
+    "penalties_repaired": ("有已修复的处罚记录", "penalties later repaired"),
+    "penalties_unrepaired": ("有未修复的行政处罚", "unrepaired administrative penalties"),
+    "past_inspections": ("以往检查次数", "number of earlier inspections"),
+    "past_inspections_not_found": ("以往检查时未找到经营者", "not found at earlier inspections"),
+    "inspection_failure_rate": ("以往检查问题发现率高", "problems found at most earlier inspections"),
+    "linked_subjects_1hop": ("关联主体较多", "many linked subjects"),
+    "linked_subjects_2hop": ("二度关联主体较多", "many subjects two links away"),
+    "linked_serious_penalties": ("关联主体受过严重处罚", "linked subjects had serious penalties"),
+    "linked_recent_penalties": ("关联主体近两年受过处罚", "linked subjects penalised in the last 2 years"),
+    "linked_inspection_failures": ("关联主体检查发现问题", "problems found at linked subjects"),
+    "linked_penalised_subjects": ("多个关联主体受过处罚", "several linked subjects were penalised"),
+    "linked_complaints": ("关联主体有投诉", "complaints against linked subjects"),
+    "linked_substantiated_complaints": ("关联主体有查实投诉", "substantiated complaints against linked subjects"),
+    "linked_inspections": ("关联主体检查记录", "inspections of linked subjects"),
+    "linked_2hop_penalties": ("二度关联主体受过处罚", "subjects two links away were penalised"),
+    "linked_2hop_serious_penalties": ("二度关联主体受过严重处罚", "subjects two links away had serious penalties"),
+    "linked_2hop_recent_penalties": ("二度关联主体近两年受过处罚", "subjects two links away penalised recently"),
+    "linked_2hop_listed": ("二度关联主体在失信或异常名单上", "subjects two links away are on a list"),
+    "linked_2hop_inspection_failures": ("二度关联主体检查发现问题", "problems found two links away"),
+    "linked_2hop_penalised_subjects": ("多个二度关联主体受过处罚", "several subjects two links away penalised"),
+    "linked_2hop_complaints": ("二度关联主体有投诉", "complaints two links away"),
+    "linked_2hop_substantiated_complaints": ("二度关联主体有查实投诉", "substantiated complaints two links away"),
+    "linked_2hop_inspections": ("二度关联主体检查记录", "inspections two links away"),
+    "linked_by_person": ("与其他主体共用股东或高管", "shares an owner or officer with other subjects"),
+    "linked_by_ownership": ("存在投资或分支关系", "linked by shareholding or branches"),
+    "linked_by_address": ("与其他主体共用经营地址", "shares its address with other subjects"),
+    "linked_by_phone": ("与其他主体共用联系电话", "shares its phone with other subjects"),
+    "address_shared_by": ("同一地址登记多个主体", "many subjects registered at its address"),
+    "phone_shared_by": ("同一电话登记多个主体", "many subjects registered with its phone"),
+    "legal_rep_other_subjects": ("法定代表人名下主体较多", "its legal representative runs many businesses"),
+    "legal_rep_other_serious_penalties": ("法定代表人的其他企业受过严重处罚",
+                                          "the legal representative's other businesses had serious penalties"),
+    "legal_rep_other_listed": ("法定代表人的其他企业在名单上", "the legal representative's other businesses are listed"),
+    "persons_listed": ("股东或高管在失信名单上", "an owner or officer is on a dishonesty list"),
+    "persons_serious_dishonest": ("股东或高管为严重失信主体", "an owner or officer is seriously dishonest"),
+    "legal_rep_listed": ("法定代表人在失信名单上", "the legal representative is on a dishonesty list"),
+    "cluster_penalty_density": ("所在关联群处罚较多", "many penalties in its cluster of linked subjects"),
+}
