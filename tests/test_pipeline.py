@@ -187,3 +187,18 @@ def test_bad_spec_is_a_clear_error(city: dict, session_store: Store) -> None:
         load_spec(spec_for(session_store, "T-5", class_ratios={"A": 1.5}))
     assert err.value.code == "ratio_out_of_range"
 
+
+
+def test_two_tasks_of_one_window_make_one_visit_per_subject(city: dict, session_store: Store,
+                                                             tmp_path: Path) -> None:
+    from riskgraph.models.draws import merge_visits
+
+    records = [make_draw(session_store, load_spec(spec_for(session_store, task, seed=task)),
+                         tmp_path, created_at=dt.datetime(2026, 10, 4))
+               for task in ("T-6", "T-7")]
+    drawn = [{r["uscc"] for r in rec["results"]["drawn"]} for rec in records]
+    visits = merge_visits(records)
+    assert len(visits) == len(drawn[0] | drawn[1])
+    assert visits["uscc"].is_unique
+    both = visits[visits["draw_ids"].map(len) == 2]
+    assert len(both) == len(drawn[0] & drawn[1])

@@ -190,6 +190,27 @@ def _estimate(args: argparse.Namespace, settings: Settings, store: Store) -> int
     return 0
 
 
+def _visits(args: argparse.Namespace, settings: Settings, store: Store) -> int:
+    from riskgraph.graph import draw_queries
+    from riskgraph.models.draws import merge_visits
+    from riskgraph.models.draws.errors import RecordError
+
+    records = []
+    for draw_id in args.draw_ids:
+        record = draw_queries.get(store, draw_id)
+        if record is None:
+            raise RecordError(f"no draw {draw_id}", code="unknown_draw")
+        records.append(record)
+    visits = merge_visits(records)
+    out = Path(args.out) if args.out else settings.home / "draws" / "visits.csv"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    visits.to_csv(out, index=False, encoding="utf-8-sig")
+    joint = int((visits["draw_ids"].map(len) > 1).sum())
+    print(f"{len(visits):,} visits from {len(records)} draws ({joint:,} subjects drawn by "
+          f"more than one task, visited once) -> {out}")
+    return 0
+
+
 def _plan(args: argparse.Namespace, settings: Settings, store: Store) -> int:
     from riskgraph.models.draws import load_spec
     from riskgraph.models.draws.service import plan
@@ -237,6 +258,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("estimate", help="Horvitz-Thompson / Hajek estimates from a draw's results")
     p.add_argument("draw_id")
     p.set_defaults(func=_draw_cmd(_estimate))
+    p = sub.add_parser("visits", help="merge draws of one window into one visit per subject")
+    p.add_argument("draw_ids", nargs="+")
+    p.add_argument("--out")
+    p.set_defaults(func=_draw_cmd(_visits))
     p = sub.add_parser("plan", help="expected violations per 1,000 inspections for a spec")
     p.add_argument("spec")
     p.add_argument("--truth", help="a synthetic city's truth folder")
