@@ -112,7 +112,7 @@ class RowValidator:
         key = person_key(self.ctx.pii_secret, code)
         if must_exist and key not in self.ctx.persons:
             raise RowError("unknown_person", f"{column} {mask(code)} is not a loaded person")
-        if len(self._person_cache) > 2_000_000:
+        if len(self._person_cache) > 200_000:
             self._person_cache.clear()  # bound the memory of very large loads
         self._person_cache[code] = (key, mask(code))
         return key, mask(code)

@@ -1,6 +1,6 @@
 """Project the graph store into typed frames for features (``GraphFrames``).
 
-Each table is one streaming Cypher read whose values are gathered column-wise and turned
+Each table is one or a few Cypher reads whose rows are gathered column-wise and turned
 into typed pandas columns at once; dates travel as ISO strings and are parsed vectorised.
 """
 
@@ -16,29 +16,37 @@ from riskgraph.models.frames import COLUMNS, GraphFrames
 
 log = logging.getLogger(__name__)
 
-QUERIES: dict[str, str] = {
-    "subjects": "MATCH (s:Subject) RETURN s.uscc, s.kind, s.industry, s.region, s.status, "
-                "toString(s.registered_on), s.key_sector, s.registered_capital",
-    "complaints": "MATCH (c:Complaint)-[:AGAINST]->(s:Subject) "
-                  "RETURN s.uscc, toString(c.received_on), c.substantiated",
-    "penalties": "MATCH (p:Penalty)-[:IMPOSED_ON]->(s:Subject) RETURN s.uscc, "
-                 "toString(p.decided_on), p.severity, p.amount, toString(p.repaired_on)",
-    "inspections": "MATCH (i:Inspection)-[:OF]->(s:Subject) RETURN i.inspection_id, s.uscc, "
-                   "toString(i.inspected_on), i.outcome, i.task_id",
-    "list_entries": "MATCH (e:ListEntry)-[:LISTS]->(t) "
-                    "RETURN CASE WHEN t:Subject THEN t.uscc END, "
-                    "CASE WHEN t:Person THEN t.key END, e.list, "
-                    "toString(e.listed_on), toString(e.removed_on)",
-    "ties": "MATCH (h)-[r:HOLDS|LEGAL_REP_OF|OFFICER_OF]->(s:Subject) "
-            "RETURN s.uscc AS subject, CASE WHEN h:Person THEN h.key ELSE h.uscc END AS holder, "
-            "CASE WHEN h:Person THEN 'person' ELSE 'subject' END AS holder_kind, "
-            "CASE type(r) WHEN 'HOLDS' THEN 'shareholder' WHEN 'LEGAL_REP_OF' THEN 'legal_rep' "
-            "ELSE r.role END AS role, r.pct AS pct "
-            "UNION ALL MATCH (b:Subject)-[:BRANCH_OF]->(h:Subject) "
-            "RETURN b.uscc AS subject, h.uscc AS holder, 'subject' AS holder_kind, "
-            "'branch_of' AS role, null AS pct",
-    "addresses": "MATCH (s:Subject)-[:LOCATED_AT]->(a:Address) RETURN s.uscc, a.key",
-    "phones": "MATCH (s:Subject)-[:USES_PHONE]->(p:Phone) RETURN s.uscc, p.key",
+# Each table: one or more (MATCH …, RETURN expressions) whose rows are concatenated.
+# Rows travel as one collected list per query: on the embedded engine a single large
+# record streams about twice as fast as one Bolt record per row.
+PARTS: dict[str, list[tuple[str, str]]] = {
+    "subjects": [("MATCH (s:Subject)",
+                  "s.uscc, s.kind, s.industry, s.region, s.status, toString(s.registered_on), "
+                  "s.key_sector, s.registered_capital")],
+    "complaints": [("MATCH (c:Complaint)-[:AGAINST]->(s:Subject)",
+                    "s.uscc, toString(c.received_on), c.substantiated")],
+    "penalties": [("MATCH (p:Penalty)-[:IMPOSED_ON]->(s:Subject)",
+                   "s.uscc, toString(p.decided_on), p.severity, p.amount, "
+                   "toString(p.repaired_on)")],
+    "inspections": [("MATCH (i:Inspection)-[:OF]->(s:Subject)",
+                     "i.inspection_id, s.uscc, toString(i.inspected_on), i.outcome, i.task_id")],
+    "list_entries": [("MATCH (e:ListEntry)-[:LISTS]->(t:Subject)",
+                      "t.uscc, null, e.list, toString(e.listed_on), toString(e.removed_on)"),
+                     ("MATCH (e:ListEntry)-[:LISTS]->(t:Person)",
+                      "null, t.key, e.list, toString(e.listed_on), toString(e.removed_on)")],
+    "ties": [("MATCH (h:Person)-[r:HOLDS|LEGAL_REP_OF|OFFICER_OF]->(s:Subject)",
+              "s.uscc, h.key, 'person', CASE type(r) WHEN 'HOLDS' THEN 'shareholder' "
+              "WHEN 'LEGAL_REP_OF' THEN 'legal_rep' ELSE r.role END, r.pct"),
+             ("MATCH (h:Subject)-[r:HOLDS]->(s:Subject)",
+              "s.uscc, h.uscc, 'subject', 'shareholder', r.pct"),
+             ("MATCH (b:Subject)-[:BRANCH_OF]->(h:Subject)",
+              "b.uscc, h.uscc, 'subject', 'branch_of', null")],
+    "addresses": [("MATCH (s:Subject)-[:LOCATED_AT]->(a:Address)", "s.uscc, a.key")],
+    "phones": [("MATCH (s:Subject)-[:USES_PHONE]->(p:Phone)", "s.uscc, p.key")],
+}
+QUERIES: dict[str, list[str]] = {
+    name: [f"{match} RETURN collect([{ret}]) AS rows" for match, ret in parts]
+    for name, parts in PARTS.items()
 }
 
 _FLOATS = {"registered_capital", "amount", "share_pct"}
@@ -56,9 +64,11 @@ def project(store: Store) -> GraphFrames:
     return GraphFrames(**tables)
 
 
-def _table(name: str, store: Store, query: str) -> pd.DataFrame:
+def _table(name: str, store: Store, queries: list[str]) -> pd.DataFrame:
     columns = COLUMNS[name]
-    rows = list(store.stream(query))
+    rows: list[list] = []
+    for query in queries:
+        rows += store.read(query)[0]["rows"]
     values = list(zip(*rows, strict=True)) if rows else [()] * len(columns)
     data: dict[str, pd.Series] = {}
     for column, vals in zip(columns, values, strict=True):

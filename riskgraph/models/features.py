@@ -55,6 +55,7 @@ PENALTY_WINDOW_DAYS = 730  # "last 24 months": recent penalties, and the propaga
 SEED_WEIGHTS = {"minor": 1.0, "general": 2.0, "serious": 3.0,
                 "abnormal_operation": 1.0, "serious_dishonest": 3.0, "joint_punishment": 3.0}
 PPR_ALPHA = 0.85
+PRIOR_INSPECTIONS = 2.0  # pseudo-inspections at the city's failure rate in pooled rates
 _SPAN = 1 << 24  # days per subject in a sort key (45,000 years)
 _OFF = 1 << 23
 
@@ -76,6 +77,8 @@ GRAPH_FEATURES = [
     "linked_subjects_1hop", "linked_subjects_2hop",
     *[f"linked_{c}" for c in _SEED_COLS[1:]],
     *[f"linked_2hop_{c}" for c in _SEED_COLS[1:]],
+    "linked_failure_rate", "linked_2hop_failure_rate", "linked_events_per_subject",
+    "linked_2hop_events_per_subject",
     "linked_by_person", "linked_by_ownership", "linked_by_address", "linked_by_phone",
     "address_shared_by", "phone_shared_by",
     "legal_rep_other_subjects", "legal_rep_other_penalties",
@@ -339,6 +342,18 @@ def _context(links: Links, s: dict[str, np.ndarray], rows: np.ndarray | None,
                                   "linked_subjects_2hop": two[:, 0]}
     for j, c in enumerate(_SEED_COLS[1:], start=1):
         out[f"linked_{c}"], out[f"linked_2hop_{c}"] = one[:, j], two[:, j]
+    # Pooled rates of the neighbourhood (trees cannot divide): failures per inspection,
+    # shrunk towards the city's rate with PRIOR_INSPECTIONS pseudo-inspections, and
+    # events per linked subject.
+    city = s["inspection_failures"].sum() / max(s["inspections"].sum(), 1.0)
+    for prefix, m in (("linked", one), ("linked_2hop", two)):
+        fails = m[:, _SEED_COLS.index("inspection_failures")]
+        insp = m[:, _SEED_COLS.index("inspections")]
+        out[f"{prefix}_failure_rate"] = ((fails + PRIOR_INSPECTIONS * city)
+                                         / (insp + PRIOR_INSPECTIONS))
+        events = sum(m[:, _SEED_COLS.index(c)] for c in ("penalties", "complaints", "listed"))
+        out[f"{prefix}_events_per_subject"] = np.divide(
+            events, m[:, 0], out=np.full(len(events), np.nan), where=m[:, 0] > 0)
     exists = s["subjects"]
     kinds = take(links.kinds)
     for name, bits in (("person", ["person"]), ("ownership", ["shareholding", "branch"]),
