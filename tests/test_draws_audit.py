@@ -15,25 +15,14 @@ from riskgraph.models.draws import (
     verify,
     verify_chain,
 )
-
-try:
-    from test_draws_factories import (
-        CREATED,
-        make_catalogue,
-        make_inspectors,
-        make_population,
-        make_spec,
-        uscc,
-    )
-except ImportError:  # tests/ became a package
-    from tests.test_draws_factories import (
-        CREATED,
-        make_catalogue,
-        make_inspectors,
-        make_population,
-        make_spec,
-        uscc,
-    )
+from tests.draw_factories import (
+    CREATED,
+    make_catalogue,
+    make_inspectors,
+    make_population,
+    make_spec,
+    uscc,
+)
 
 POP = make_population(300)
 INS = make_inspectors()

@@ -15,25 +15,14 @@ from riskgraph.models.draws import (
     resolve_task,
     run_draw,
 )
-
-try:
-    from test_draws_factories import (
-        CREATED,
-        make_catalogue,
-        make_inspectors,
-        make_population,
-        make_spec,
-        no_conflicts,
-    )
-except ImportError:  # tests/ became a package
-    from tests.test_draws_factories import (
-        CREATED,
-        make_catalogue,
-        make_inspectors,
-        make_population,
-        make_spec,
-        no_conflicts,
-    )
+from tests.draw_factories import (
+    CREATED,
+    make_catalogue,
+    make_inspectors,
+    make_population,
+    make_spec,
+    no_conflicts,
+)
 
 RATIOS = {"A": 0.1, "B": 0.15, "C": 0.3, "D": 0.45}
 

@@ -9,27 +9,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from riskgraph.models.draws import REASONS, DrawSpec, StaffingError, run_draw
-
-try:
-    from test_draws_factories import (
-        CREATED,
-        make_catalogue,
-        make_inspectors,
-        make_population,
-        make_spec,
-        no_conflicts,
-        uscc,
-    )
-except ImportError:  # tests/ became a package
-    from tests.test_draws_factories import (
-        CREATED,
-        make_catalogue,
-        make_inspectors,
-        make_population,
-        make_spec,
-        no_conflicts,
-        uscc,
-    )
+from tests.draw_factories import (
+    CREATED,
+    make_catalogue,
+    make_inspectors,
+    make_population,
+    make_spec,
+    no_conflicts,
+    uscc,
+)
 
 ALL_IN = {"A": 1.0, "B": 1.0, "C": 1.0, "D": 1.0}  # with a key item: everyone is drawn
 ITEMS = {"D1": ("X2",), "D2": ("Y1",)}

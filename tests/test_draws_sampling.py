@@ -14,27 +14,15 @@ from riskgraph.models.draws import (
     resolve_task,
     run_draw,
 )
-
-try:
-    from test_draws_factories import (
-        AS_OF,
-        CREATED,
-        make_catalogue,
-        make_inspectors,
-        make_population,
-        make_spec,
-        no_conflicts,
-    )
-except ImportError:  # tests/ became a package
-    from tests.test_draws_factories import (
-        AS_OF,
-        CREATED,
-        make_catalogue,
-        make_inspectors,
-        make_population,
-        make_spec,
-        no_conflicts,
-    )
+from tests.draw_factories import (
+    AS_OF,
+    CREATED,
+    make_catalogue,
+    make_inspectors,
+    make_population,
+    make_spec,
+    no_conflicts,
+)
 
 
 def draw(spec: DrawSpec, population: pd.DataFrame) -> dict:

@@ -21,25 +21,14 @@ from riskgraph.models.draws import (
     run_draw,
     seed_entropy,
 )
-
-try:
-    from test_draws_factories import (
-        CREATED,
-        make_catalogue,
-        make_inspectors,
-        make_population,
-        make_spec,
-        no_conflicts,
-    )
-except ImportError:  # tests/ became a package
-    from tests.test_draws_factories import (
-        CREATED,
-        make_catalogue,
-        make_inspectors,
-        make_population,
-        make_spec,
-        no_conflicts,
-    )
+from tests.draw_factories import (
+    CREATED,
+    make_catalogue,
+    make_inspectors,
+    make_population,
+    make_spec,
+    no_conflicts,
+)
 
 
 def draw(
@@ -198,3 +187,12 @@ def test_missing_columns_and_duplicates_are_input_errors() -> None:
     with pytest.raises(InputError) as err:
         draw(make_spec(), population=make_population(10, risk_class="Z"))
     assert err.value.code == "invalid_value"
+
+
+def test_factories_make_valid_frames() -> None:
+    from riskgraph.etl.codes import uscc_error
+
+    pop = make_population(20)
+    assert all(uscc_error(u) is None for u in pop["uscc"])
+    assert make_spec().departments == ("D1",)
+    assert set(make_inspectors()["department"]) == {"D1", "D2"}

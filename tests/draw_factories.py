@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from riskgraph.etl.codes import uscc_check_char, uscc_error
+from riskgraph.etl.codes import uscc_check_char
 from riskgraph.models.draws import DrawSpec
 
 AS_OF = dt.date(2025, 3, 1)
@@ -91,10 +91,3 @@ def make_spec(**overrides: Any) -> DrawSpec:
     }
     fields.update(overrides)
     return DrawSpec(**fields)
-
-
-def test_factories_make_valid_frames() -> None:
-    pop = make_population(20)
-    assert all(uscc_error(u) is None for u in pop["uscc"])
-    assert make_spec().departments == ("D1",)
-    assert set(make_inspectors()["department"]) == {"D1", "D2"}
