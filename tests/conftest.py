@@ -14,7 +14,6 @@ import os
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from collections.abc import Iterator  # noqa: E402
-from pathlib import Path
 
 import neo4j
 import pytest
@@ -60,5 +59,3 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Run tests that need no store first, so a store failure shows up after them."""
     items.sort(key=lambda item: "store" in getattr(item, "fixturenames", ()))
 
-
-__all__ = ["Path"]

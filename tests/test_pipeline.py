@@ -61,8 +61,9 @@ def test_model_card_and_evaluation(city: dict, tmp_path: Path) -> None:
     again = training.load(tmp_path)
     assert again.version == model.version
     assert (folder / "model_card.md").read_text().startswith("# Model card")
-    X = city["frames"].subjects.head(0)
-    assert X is not None
+    # the reloaded model scores exactly as the one trained
+    sample = score_subjects(city["frames"], again, AS_OF).set_index("uscc")["prob"]
+    assert sample.equals(city["scores"].set_index("uscc")["prob"])
 
 
 def test_every_active_subject_scored_with_class_grade_and_reasons(city: dict,
