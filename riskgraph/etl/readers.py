@@ -7,6 +7,7 @@ encoding, or that is not valid JSON, comes out as a ``BadLine`` to be quarantine
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import re
@@ -136,10 +137,8 @@ def _read_jsonl(path: Path) -> tuple[list[str], str, Iterator[Row | BadLine]]:
     with open(path, "rb") as fh:
         for raw in fh:
             if raw.strip():
-                try:
+                with contextlib.suppress(ValueError):  # a bad first line is quarantined later
                     first = json.loads(raw)
-                except ValueError:
-                    pass
                 break
     if isinstance(first, dict):
         header = list(first)

@@ -8,6 +8,7 @@ as it would to a production Neo4j.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -92,13 +93,11 @@ def _port_open(port: int) -> bool:
 
 
 def _pid_alive(pid: int) -> bool:
-    try:
-        # A server started by this very process (tests) is our child: reap it, or its
-        # zombie would look alive forever.
+    # A server started by this very process (tests) is our child: reap it, or its
+    # zombie would look alive forever. Any other pid is not our child.
+    with contextlib.suppress(ChildProcessError):
         if os.waitpid(pid, os.WNOHANG)[0] == pid:
             return False
-    except ChildProcessError:
-        pass
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -43,8 +43,8 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     signal.signal(signal.SIGINT, lambda *_: done.set())
     try:
-        while not done.wait(1.0):
-            pass
+        while not done.is_set():
+            done.wait(1.0)  # short waits so the signal handler runs promptly
     finally:
         ready.unlink(missing_ok=True)
         server.stop()
