@@ -100,7 +100,8 @@ def _strata(record: Mapping[str, Any], y: dict[str, bool]) -> dict[str, np.ndarr
         "ratio": np.array([s["ratio"] for s in rows], dtype=float),
         "n": np.array([s["n"] for s in rows], dtype=float),
         "m": np.bincount(h, minlength=len(rows)).astype(float),
-        "t": np.bincount(h, weights=v, minlength=len(rows)),
+        # float even when nothing was observed (bincount of nothing is integer)
+        "t": np.bincount(h, weights=v, minlength=len(rows)).astype(float),
         "phi": expected - np.floor(expected),
     }
 

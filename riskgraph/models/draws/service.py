@@ -18,7 +18,7 @@ from riskgraph.graph import draw_queries
 from riskgraph.graph.store import Store
 from riskgraph.models.draws.audit import Verification, publication, verify, verify_chain
 from riskgraph.models.draws.engine import run_draw
-from riskgraph.models.draws.errors import RecordError
+from riskgraph.models.draws.errors import InputError, RecordError
 from riskgraph.models.draws.estimate import estimate_prevalence
 from riskgraph.models.draws.planning import expected_yield
 from riskgraph.models.draws.record import canonical_json
@@ -126,6 +126,10 @@ def estimate(store: Store, draw_id: str) -> pd.DataFrame:
     """Horvitz–Thompson and Hájek prevalence estimates from the task's loaded results."""
     record = _get(store, draw_id)
     outcomes = draw_queries.outcomes(store, record["spec"]["id"])
+    if outcomes.empty:
+        raise InputError(f"no inspection results with task_id {record['spec']['id']} are "
+                         "loaded yet; load them (inspections.task_id) first",
+                         code="no_results")
     return estimate_prevalence(record, outcomes, allow_missing=True)
 
 
