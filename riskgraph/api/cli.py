@@ -148,6 +148,9 @@ def main(argv: list[str] | None = None) -> int:
     except FileNotFoundError as exc:
         print(f"error [not_found]: {exc}", file=sys.stderr)
         return 2
+    except ValueError as exc:  # bad dates, specs or data a command cannot work with
+        print(f"error [invalid_input]: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":
