@@ -215,12 +215,13 @@ def _plan(args: argparse.Namespace, settings: Settings, store: Store) -> int:
     from riskgraph.models.draws import load_spec
     from riskgraph.models.draws.service import plan
 
-    truth = _truth_frame(Path(args.truth)) if args.truth else None
+    truth = truth_frame(Path(args.truth)) if args.truth else None
     print(plan(store, load_spec(Path(args.spec)), truth).to_string(index=False))
     return 0
 
 
-def _truth_frame(truth_dir: Path) -> pd.DataFrame:
+def truth_frame(truth_dir: Path) -> pd.DataFrame:
+    """Read a synthetic city's hidden truth as ``uscc, true_prob``."""
     truth = pd.read_csv(truth_dir / "subject_risk.csv")
     return truth.rename(columns={_truth_column(truth): "true_prob"})
 

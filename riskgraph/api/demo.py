@@ -102,7 +102,7 @@ def run_demo(args: argparse.Namespace, settings: Settings) -> int:
         spec_path = home / "demo" / "task.json"
         spec_path.write_text(json.dumps(spec_dict, ensure_ascii=False, indent=2))
         spec = load_spec(spec_path)
-        print(plan(store, spec, commands._truth_frame(truth)).to_string(index=False))
+        print(plan(store, spec, commands.truth_frame(truth)).to_string(index=False))
         existing = draw_queries.get(store, spec.id)
         record = existing or make_draw(store, spec, home / "draws",
                                        created_at=dt.datetime.now(dt.UTC).replace(microsecond=0))
