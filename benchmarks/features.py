@@ -10,6 +10,7 @@ much. Where /proc is missing it falls back to ``resource.getrusage`` (whole-run 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import os
 import platform
@@ -173,12 +174,10 @@ def pandas_one_hop(frames: GraphFrames, hub_cap: int, as_of: dt.date) -> pd.Seri
 
 def _status(field: str) -> float:
     """A memory field of /proc/self/status in GB (0 where /proc is missing)."""
-    try:
+    with contextlib.suppress(OSError):
         for line in Path("/proc/self/status").read_text().splitlines():
             if line.startswith(field + ":"):
                 return int(line.split()[1]) / 2**20
-    except OSError:
-        pass
     return 0.0
 
 

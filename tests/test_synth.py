@@ -18,6 +18,7 @@ import pytest
 
 from riskgraph.etl import contract
 from riskgraph.etl.codes import resident_id_error, uscc_error
+from riskgraph.etl.contract import KINDS
 from riskgraph.etl.normalize import address_key, phone_key
 from riskgraph.etl.readers import read_rows
 from riskgraph.etl.validate import Context, RowError, RowValidator, map_header
@@ -25,17 +26,7 @@ from riskgraph.synth import generate_city
 
 AS_OF = dt.date(2026, 9, 30)
 SCALE = 3_000
-FILES = (
-    "subjects",
-    "persons",
-    "roles",
-    "complaints",
-    "penalties",
-    "inspections",
-    "list_entries",
-    "inspectors",
-    "items",
-)
+FILES = tuple(KINDS)  # the generator writes every kind of the input contract
 CORE = {"任城区", "兖州区", "济宁高新区", "太白湖新区", "济宁经开区"}
 
 
