@@ -14,6 +14,7 @@ import pandas as pd
 
 from riskgraph.api.settings import Settings, open_store
 from riskgraph.graph.store import Store
+from riskgraph.models.frames import GraphFrames
 
 log = logging.getLogger(__name__)
 
@@ -32,13 +33,10 @@ def _as_of(value: str | None) -> dt.date:
 
 
 def _features(args: argparse.Namespace, settings: Settings) -> int:
-    from riskgraph.graph.projection import project
     from riskgraph.models.features import subject_features
 
     as_of = _as_of(args.as_of)
-    with _store(settings) as store:
-        frames = project(store)
-    feats = subject_features(frames, as_of)
+    feats = subject_features(project_frames(settings), as_of)
     out = Path(args.out) if args.out else settings.home / "features" / f"{as_of}.parquet"
     out.parent.mkdir(parents=True, exist_ok=True)
     feats.to_parquet(out)
@@ -46,13 +44,21 @@ def _features(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def run_train(settings: Settings, test_fraction: float = 0.2, seed: int = 0) -> dict[str, Any]:
-    """Project, train with evaluation and ablation, persist; return the model card."""
+def project_frames(settings: Settings) -> GraphFrames:
+    """Open the store, read it into frames, close it."""
     from riskgraph.graph.projection import project
-    from riskgraph.models import training
 
     with _store(settings) as store:
-        frames = project(store)
+        return project(store)
+
+
+def run_train(settings: Settings, test_fraction: float = 0.2, seed: int = 0,
+              frames: GraphFrames | None = None) -> dict[str, Any]:
+    """Project (unless given frames), train with evaluation and ablation, persist; return the
+    model card."""
+    from riskgraph.models import training
+
+    frames = frames if frames is not None else project_frames(settings)
     model, report = training.train(frames, test_fraction=test_fraction, random_state=seed,
                                    trained_at=dt.datetime.now().replace(microsecond=0))
     folder = training.save(model, settings.home / "models", report)
@@ -66,16 +72,16 @@ def _train(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def run_score(settings: Settings, as_of: dt.date) -> pd.DataFrame:
+def run_score(settings: Settings, as_of: dt.date,
+              frames: GraphFrames | None = None) -> pd.DataFrame:
     """Score every active subject with the current model and write the scores back."""
     from riskgraph.graph import score_queries
-    from riskgraph.graph.projection import project
     from riskgraph.models import training
     from riskgraph.models.scores import score_subjects
 
     model = training.load(settings.home / "models")
+    frames = frames if frames is not None else project_frames(settings)
     with _store(settings) as store:
-        frames = project(store)
         scores = score_subjects(frames, model, as_of)
         score_queries.write_scores(store, scores, model.version, as_of)
         counts = score_queries.class_counts(store)
@@ -99,12 +105,10 @@ def run_evaluate(settings: Settings, truth_dir: Path | None) -> dict[str, Any]:
     result: dict[str, Any] = {"model": model.version, "card": str(folder / training.CARD_MD)}
     print((folder / training.CARD_MD).read_text().split("\n## Test period")[0])
     if truth_dir is not None:
-        truth = pd.read_csv(truth_dir / "subject_risk.csv")
         with _store(settings) as store:
             pop = population(store, dt.date.today().isoformat())
-        merged = pop.dropna(subset=["prob"]).merge(truth, on="uscc")
-        prob_col = _truth_column(truth)
-        rho = merged["prob"].astype(float).corr(merged[prob_col], method="spearman")
+        merged = pop.dropna(subset=["prob"]).merge(truth_frame(truth_dir), on="uscc")
+        rho = merged["prob"].astype(float).corr(merged["true_prob"], method="spearman")
         result["spearman_truth"] = float(rho)
         print(f"hidden truth: Spearman correlation of scores with the true violation "
               f"probability = {rho:.3f} over {len(merged):,} scored subjects")

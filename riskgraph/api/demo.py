@@ -87,9 +87,10 @@ def run_demo(args: argparse.Namespace, settings: Settings) -> int:
         store.driver.close()
 
     stage("4. train (time split, ablation without graph features)")
-    card = commands.run_train(settings)
+    frames = commands.project_frames(settings)  # once, for training and scoring alike
+    card = commands.run_train(settings, frames=frames)
     stage("5. score every active subject")
-    commands.run_score(settings, dt.date.today())
+    commands.run_score(settings, dt.date.today(), frames=frames)
     stage("6. evaluate against the hidden truth")
     commands.run_evaluate(settings, truth)
 
