@@ -289,6 +289,10 @@ FACTS = {
     ),
     "failed inspection of linked": lambda d: ("inspections", insp("Ix", "S1", d, "fail")),
     "own earlier inspection": lambda d: ("inspections", insp("Iy", "S0", d, "fail")),
+    # S2 shares S0's phone: its failures move the phone group's rate, uncapped and exact
+    "failed inspection on the same phone": lambda d: ("inspections", insp("Iz", "S2", d, "fail")),
+    "complaint on the same phone": lambda d: (
+        "complaints", dict(subject_uscc="S2", received_on=d, substantiated=False)),
 }
 
 

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from riskgraph.models.scoring import (
+    ClassCuts,
     Phrase,
     credit_grade,
     penalty_counts,
@@ -34,6 +35,39 @@ def test_quantile_fallback_puts_the_stated_shares_in_each_class() -> None:
     classes = risk_class(scores, quantile_cut_points(scores))
     shares = pd.Series(classes).value_counts(normalize=True).sort_index()
     assert np.allclose(shares.to_numpy(), [0.50, 0.30, 0.15, 0.05], atol=0.002)
+
+
+def test_relative_cuts_are_multiples_of_the_mean_probability() -> None:
+    prob = np.array([0.02, 0.05, 0.08, 0.10, 0.14, 0.21])  # mean 0.1
+    cuts = ClassCuts()  # relative 0.7, 1.3, 2.0
+    assert cuts.points(prob) == pytest.approx((0.07, 0.13, 0.20))
+    assert list(risk_class(prob, cuts.points(prob))) == ["A", "A", "B", "B", "C", "D"]
+    # The same relative risks in a city where everything is three times as likely.
+    assert list(risk_class(prob * 3, cuts.points(prob * 3))) == ["A", "A", "B", "B", "C", "D"]
+
+
+@pytest.mark.parametrize("text, points", [
+    ("absolute:0.05,0.15,0.3", (0.05, 0.15, 0.30)),
+    ("relative:1,2,3", (0.1, 0.2, 0.3)),
+])
+def test_class_cuts_parse(text: str, points: tuple[float, ...]) -> None:
+    cuts = ClassCuts.parse(text)
+    assert cuts.points(np.full(10, 0.1)) == pytest.approx(points)
+    assert ClassCuts.parse(cuts.describe()) == cuts
+
+
+def test_quantile_class_cuts_give_the_shares() -> None:
+    scores = np.random.default_rng(1).random(20_000)
+    cuts = ClassCuts.parse("quantile:0.3,0.4,0.2,0.1")
+    shares = pd.Series(risk_class(scores, cuts.points(scores))).value_counts(normalize=True)
+    assert shares.sort_index().to_numpy() == pytest.approx([0.3, 0.4, 0.2, 0.1], abs=0.002)
+
+
+@pytest.mark.parametrize("text", ["relative:2,1,3", "absolute:0.1,0.2", "odd:1,2,3",
+                                  "relative:a,b,c", "relative:0,1,2", "quantile:.5,.5,.5,.5"])
+def test_bad_class_cuts_are_refused(text: str) -> None:
+    with pytest.raises(ValueError):
+        ClassCuts.parse(text)
 
 
 def penalties(*rows: tuple[str, str, str, str | None]) -> pd.DataFrame:

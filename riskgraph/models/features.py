@@ -40,7 +40,14 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from riskgraph.models.events import Events, day_of, days_of
 from riskgraph.models.frames import GraphFrames
+from riskgraph.models.groups import (
+    GRAPH_GROUP_FEATURES,
+    OWN_GROUP_FEATURES,
+    GroupRates,
+    group_ids,
+)
 from riskgraph.models.linkage import EDGE_KINDS, Links, build_links, lookup, propagate
 
 log = logging.getLogger(__name__)
@@ -56,8 +63,6 @@ SEED_WEIGHTS = {"minor": 1.0, "general": 2.0, "serious": 3.0,
                 "abnormal_operation": 1.0, "serious_dishonest": 3.0, "joint_punishment": 3.0}
 PPR_ALPHA = 0.85
 PRIOR_INSPECTIONS = 2.0  # pseudo-inspections at the city's failure rate in pooled rates
-_SPAN = 1 << 24  # days per subject in a sort key (45,000 years)
-_OFF = 1 << 23
 
 OWN_FEATURES = [
     "age_years", "kind_code", "industry_code", "industry_share", "key_sector",
@@ -68,12 +73,13 @@ OWN_FEATURES = [
     "penalty_amount_log", "penalties_repaired", "penalties_unrepaired", "past_inspections",
     "past_inspection_failures", "past_inspections_not_found", "inspection_failure_rate",
     "days_since_last_inspection", "list_abnormal_operation", "list_serious_dishonest",
-    "list_joint_punishment",
+    "list_joint_punishment", *OWN_GROUP_FEATURES,
 ]
 _SEED_COLS = ["subjects", "penalties", "serious_penalties", "recent_penalties",
               "listed", "inspection_failures", "penalised_subjects", "complaints",
               "substantiated_complaints", "inspections"]
-GRAPH_FEATURES = [
+# Graph context computed at snapshot days over the link graph (see inspection_features).
+CONTEXT_FEATURES = [
     "linked_subjects_1hop", "linked_subjects_2hop",
     *[f"linked_{c}" for c in _SEED_COLS[1:]],
     *[f"linked_2hop_{c}" for c in _SEED_COLS[1:]],
@@ -86,6 +92,7 @@ GRAPH_FEATURES = [
     "persons_listed", "persons_serious_dishonest", "legal_rep_listed",
     "cluster_size", "cluster_penalty_density", "propagated_risk",
 ]
+GRAPH_FEATURES = CONTEXT_FEATURES + GRAPH_GROUP_FEATURES
 FEATURE_NAMES = OWN_FEATURES + GRAPH_FEATURES
 CATEGORY_COLUMNS = ["industry", "kind", "region"]  # raw categories, for one-hot if wanted
 
@@ -97,7 +104,7 @@ def subject_features(
     links = _check_links(frames, links)
     hist = _History(frames, links)
     n = len(links.usccs)
-    t = _day(as_of)
+    t = day_of(as_of)
     out = _own(hist, np.arange(n), np.full(n, t, dtype=np.int64))
     s = _seeds(hist, t)
     risk = propagate(links, s["weight"], PPR_ALPHA, active=s["subjects"] > 0)
@@ -113,12 +120,12 @@ def inspection_features(
     hist = _History(frames, links)
     ins = frames.inspections
     subj = lookup(links.usccs, ins["subject_uscc"])
-    day, ok = _days(ins["inspected_on"])
+    day, ok = days_of(ins["inspected_on"])
     outcome = ins["outcome"].astype(str).to_numpy()
     keep = np.flatnonzero(ok & (subj >= 0) & np.isin(outcome, ["pass", "fail"]))
     subj, t = subj[keep], day[keep]
     out = _own(hist, subj, t)
-    graph = {c: np.full(len(keep), np.nan) for c in GRAPH_FEATURES}
+    graph = {c: np.full(len(keep), np.nan) for c in CONTEXT_FEATURES}
     snaps = _snapshots(t, snapshot_freq) if len(keep) else np.array([], dtype=np.int64)
     which = np.searchsorted(snaps, t, side="right") - 1
     order = np.argsort(which, kind="stable")
@@ -130,7 +137,7 @@ def inspection_features(
         # The previous snapshot's solution is a close start: a few iterations, not ~60.
         risk = propagate(links, s["weight"], PPR_ALPHA, active=s["subjects"] > 0, start=risk)
         ctx = _context(links, s, subj[sel], risk)
-        for c in GRAPH_FEATURES:
+        for c in CONTEXT_FEATURES:
             graph[c][sel] = ctx[c]
     used = int((np.diff(bounds) > 0).sum())
     log.info("inspection features rows=%d snapshots=%d", len(keep), used)
@@ -151,56 +158,13 @@ def _frame(out: dict[str, np.ndarray], index: pd.Index, hist: _History,
     return pd.DataFrame(cols, index=index)
 
 
-class _Events:
-    """Dated events of one kind, sorted by (subject, day), for counts before a day."""
-
-    def __init__(self, subj: np.ndarray, day: np.ndarray, ok: np.ndarray, n: int,
-                 values: np.ndarray | None = None) -> None:
-        ok = ok & (subj >= 0)
-        order = np.lexsort((day[ok], subj[ok]))
-        self.n = n
-        self.subj = subj[ok][order].astype(np.int64)
-        self.day = day[ok][order]
-        self.key = self.subj * _SPAN + (self.day + _OFF)
-        self.start = np.searchsorted(self.subj, np.arange(n + 1))
-        vals = np.zeros(len(order)) if values is None else np.nan_to_num(values[ok][order])
-        self.cum = np.concatenate([[0.0], np.cumsum(vals)])
-
-    def _pos(self, subj: np.ndarray, t: np.ndarray) -> np.ndarray:
-        return np.searchsorted(self.key, subj * _SPAN + np.clip(t + _OFF, 0, _SPAN - 1))
-
-    def count(self, subj: np.ndarray, t: np.ndarray, window: int | None = None) -> np.ndarray:
-        """Events of each subject dated before t (and on or after t - window)."""
-        lo = self.start[subj] if window is None else self._pos(subj, t - window)
-        return (self._pos(subj, t) - lo).astype(np.float64)
-
-    def total(self, subj: np.ndarray, t: np.ndarray) -> np.ndarray:
-        """Sum of event values of each subject before t."""
-        return self.cum[self._pos(subj, t)] - self.cum[self.start[subj]]
-
-    def since_last(self, subj: np.ndarray, t: np.ndarray) -> np.ndarray:
-        """Days from each subject's last event before t to t (NaN when none)."""
-        p = self._pos(subj, t) - 1
-        has = p >= self.start[subj]
-        if not len(self.day):
-            return np.full(len(subj), np.nan)
-        return np.where(has, t - self.day[np.maximum(p, 0)], np.nan)
-
-    def at(self, t: int, window: int | None = None) -> np.ndarray:
-        """Events per subject (all subjects) dated before t (and on or after t - window)."""
-        mask = self.day < t
-        if window is not None:
-            mask &= self.day >= t - window
-        return np.bincount(self.subj[mask], minlength=self.n).astype(np.float64)
-
-
 class _History:
     """Frames turned into sorted event arrays over subject (and person) positions."""
 
     def __init__(self, frames: GraphFrames, links: Links) -> None:
         idx, n = links.usccs, len(links.usccs)
         sub = frames.subjects
-        self.registered, self.reg_ok = _days(sub["registered_on"])
+        self.registered, self.reg_ok = days_of(sub["registered_on"])
         codes, names = pd.factorize(sub["industry"].astype("str"))
         known = codes >= 0
         share = np.bincount(codes[known], minlength=len(names)) / max(len(codes), 1)
@@ -216,46 +180,50 @@ class _History:
         self.categories = sub[CATEGORY_COLUMNS].astype("str").reset_index(drop=True)
 
         com = frames.complaints
-        cs, (cd, cok) = lookup(idx, com["subject_uscc"]), _days(com["received_on"])
-        self.complaints = _Events(cs, cd, cok, n)
+        cs, (cd, cok) = lookup(idx, com["subject_uscc"]), days_of(com["received_on"])
+        self.complaints = Events(cs, cd, cok, n)
         substantiated = com["substantiated"].astype("boolean").fillna(False).to_numpy(bool)
-        self.substantiated = _Events(cs, cd, cok & substantiated, n)
+        self.substantiated = Events(cs, cd, cok & substantiated, n)
 
         pen = frames.penalties
-        ps, (pd_, pok) = lookup(idx, pen["subject_uscc"]), _days(pen["decided_on"])
+        ps, (pd_, pok) = lookup(idx, pen["subject_uscc"]), days_of(pen["decided_on"])
         amount = pd.to_numeric(pen["amount"], errors="coerce").to_numpy(float)
-        self.penalties = _Events(ps, pd_, pok, n, values=amount)
+        self.penalties = Events(ps, pd_, pok, n, values=amount)
         sev = pen["severity"].astype(str).to_numpy()
-        self.severity = {s: _Events(ps, pd_, pok & (sev == s), n) for s in SEVERITIES}
-        rd, rok = _days(pen["repaired_on"])
+        self.severity = {s: Events(ps, pd_, pok & (sev == s), n) for s in SEVERITIES}
+        rd, rok = days_of(pen["repaired_on"])
         # A repair counts from the later of decision and repair, both strictly before t.
-        self.repaired = _Events(ps, np.maximum(rd, pd_), pok & rok, n)
+        self.repaired = Events(ps, np.maximum(rd, pd_), pok & rok, n)
 
         ins = frames.inspections
-        is_, (idays, iok) = lookup(idx, ins["subject_uscc"]), _days(ins["inspected_on"])
+        is_, (idays, iok) = lookup(idx, ins["subject_uscc"]), days_of(ins["inspected_on"])
         outcome = ins["outcome"].astype(str).to_numpy()
-        self.inspections = _Events(is_, idays, iok, n)
-        self.failures = _Events(is_, idays, iok & (outcome == "fail"), n)
-        self.not_found = _Events(is_, idays, iok & (outcome == "not_found"), n)
+        self.inspections = Events(is_, idays, iok, n)
+        self.failures = Events(is_, idays, iok & (outcome == "fail"), n)
+        self.not_found = Events(is_, idays, iok & (outcome == "not_found"), n)
+        decided = Events(is_, idays, iok & np.isin(outcome, ["pass", "fail"]), n)
 
         le = frames.list_entries
         ls = lookup(idx, le["subject_uscc"])
         lp = lookup(links.person_keys, le["person_key"])
         lp = np.where(ls >= 0, -1, lp)  # an entry lists a subject or a person, never both
-        (ld, lok), (rmd, rmok) = _days(le["listed_on"]), _days(le["removed_on"])
+        (ld, lok), (rmd, rmok) = days_of(le["listed_on"]), days_of(le["removed_on"])
         lname = le["list"].astype(str).to_numpy()
         rm_day = np.maximum(rmd, ld)  # a removal before the listing ends it at once
         self.listed = {
-            name: (_Events(ls, ld, lok & (lname == name), n),
-                   _Events(ls, rm_day, lok & rmok & (lname == name), n))
+            name: (Events(ls, ld, lok & (lname == name), n),
+                   Events(ls, rm_day, lok & rmok & (lname == name), n))
             for name in LISTS
         }
         m = len(links.person_keys)
         self.person_listed = {
-            name: (_Events(lp, ld, lok & sel, m), _Events(lp, rm_day, lok & rmok & sel, m))
+            name: (Events(lp, ld, lok & sel, m), Events(lp, rm_day, lok & rmok & sel, m))
             for name, sel in (("any", np.ones(len(le), bool)),
                               ("serious_dishonest", lname == "serious_dishonest"))
         }
+        self.groups = GroupRates(group_ids(frames, idx), self.registered, self.reg_ok, {
+            "failures": self.failures, "decided": decided,
+            "complaints": self.complaints, "penalties": self.penalties})
 
 
 def _own(h: _History, subj: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
@@ -298,6 +266,7 @@ def _own_sorted(h: _History, subj: np.ndarray, t: np.ndarray) -> dict[str, np.nd
         fails, decided, out=np.full(len(subj), np.nan), where=decided > 0
     )
     out["days_since_last_inspection"] = h.inspections.since_last(subj, t)
+    out.update(h.groups.features(subj, t, fails, decided))
     for name, (on, off) in h.listed.items():
         out[f"list_{name}"] = on.count(subj, t) - off.count(subj, t)
     return out
@@ -405,17 +374,6 @@ def _check_links(frames: GraphFrames, links: Links | None) -> Links:
     if not links.usccs.equals(pd.Index(frames.subjects["uscc"].astype("str"))):
         raise ValueError("links were built from other subjects than frames.subjects")
     return links
-
-
-def _days(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Days since 1970 as int64, and whether each value is present."""
-    d = pd.to_datetime(pd.Series(col), errors="coerce").to_numpy(dtype="datetime64[D]")
-    ok = ~np.isnat(d)
-    return np.where(ok, d.astype(np.int64), 0), ok
-
-
-def _day(value: dt.date) -> int:
-    return int(np.datetime64(pd.Timestamp(value).date(), "D").astype(np.int64))
 
 
 def _snapshots(t: np.ndarray, freq: str) -> np.ndarray:

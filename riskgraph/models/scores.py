@@ -14,7 +14,7 @@ from riskgraph.models.features import subject_features
 from riskgraph.models.frames import GraphFrames
 from riskgraph.models.linkage import Links, build_links
 from riskgraph.models.scoring import (
-    DEFAULT_RISK_CUT_POINTS,
+    ClassCuts,
     credit_grade,
     penalty_counts,
     reason_codes,
@@ -25,15 +25,20 @@ from riskgraph.models.training import TrainedModel
 
 log = logging.getLogger(__name__)
 
+DEFAULT_CUTS = ClassCuts()
 CREDIT_INPUTS = ("list_serious_dishonest", "list_joint_punishment", "list_abnormal_operation",
                  "complaints_substantiated_12m")
 
 
 def score_subjects(frames: GraphFrames, model: TrainedModel, as_of: dt.date, *,
                    links: Links | None = None, hub_cap: int = 30,
-                   cut_points: Sequence[float] = DEFAULT_RISK_CUT_POINTS,
+                   cuts: ClassCuts = DEFAULT_CUTS,
                    top_reasons: int = 3) -> pd.DataFrame:
-    """Return one row per active subject: prob, risk_class, credit points and grade, reasons."""
+    """Return one row per active subject: prob, risk_class, credit points and grade, reasons.
+
+    The probability thresholds the classes were cut at are in ``.attrs["class_cut_points"]``
+    (with relative cuts they depend on the mean probability of the subjects scored).
+    """
     started = time.monotonic()
     links = links if links is not None else build_links(frames, hub_cap=hub_cap)
     feats = subject_features(frames, as_of, links)
@@ -49,6 +54,7 @@ def score_subjects(frames: GraphFrames, model: TrainedModel, as_of: dt.date, *,
     credit_in = credit_in.join(penalties, how="left").fillna(0)
     credit_in["registered_on"] = frames.subjects.set_index("uscc")["registered_on"]
     points, grade = credit_grade(credit_in, as_of)
+    cut_points = cuts.points(prob)
     out = pd.DataFrame({
         "uscc": feats.index.to_numpy(),
         "prob": prob.astype(np.float64),
@@ -57,6 +63,8 @@ def score_subjects(frames: GraphFrames, model: TrainedModel, as_of: dt.date, *,
         "credit_grade": grade.to_numpy(),
         "reasons": reasons,
     })
+    out.attrs["class_cut_points"] = cut_points
+    out.attrs["class_cuts"] = cuts.describe()
     log.info("scored subjects=%d seconds=%.1f", len(out), time.monotonic() - started)
     return out
 

@@ -25,7 +25,12 @@ import pandas as pd
 from sklearn.base import clone
 
 from riskgraph.models.estimator import RiskClassifier
-from riskgraph.models.evaluation import evaluate, render_markdown
+from riskgraph.models.evaluation import (
+    evaluate,
+    paired_bootstrap,
+    render_bootstrap_markdown,
+    render_markdown,
+)
 from riskgraph.models.features import FEATURE_NAMES, GRAPH_FEATURES, inspection_features
 from riskgraph.models.frames import GraphFrames
 from riskgraph.models.linkage import build_links
@@ -85,9 +90,10 @@ def train(frames: GraphFrames, *, hub_cap: int = 30, test_fraction: float = 0.2,
         "base_rate_test": float(test_rows["label"].mean()),
         "hub_cap": hub_cap,
     }
+    probs = {}
     for name, columns in (("full", list(FEATURE_NAMES)), ("without_graph", own)):
         model = clone(base).fit(train_rows[columns], train_rows["label"].astype(int))
-        prob = model.predict_proba(test_rows[columns])[:, 1]
+        prob = probs[name] = model.predict_proba(test_rows[columns])[:, 1]
         ev = evaluate(test_rows["label"].astype(int), prob)
         rp = replay(test_rows["inspected_on"], prob, test_rows["label"].astype(int))
         report[name] = {"evaluation": ev.to_dict(), "replay": rp.to_dict(),
@@ -97,6 +103,11 @@ def train(frames: GraphFrames, *, hub_cap: int = 30, test_fraction: float = 0.2,
         "roc_auc": _diff(full, ablation, "roc_auc"), "pr_auc": _diff(full, ablation, "pr_auc"),
         "top_10pct_lift": _diff(_top(full, 0.10), _top(ablation, 0.10), "lift"),
     }
+    if test_rows["label"].nunique() == 2:
+        # Is the lift more than noise? Paired bootstrap over the test inspections.
+        report["graph_lift_bootstrap"] = paired_bootstrap(
+            test_rows["label"].astype(int).to_numpy(), probs["full"], probs["without_graph"],
+            seed=random_state)
     deployed = clone(base).fit(rows[list(FEATURE_NAMES)], rows["label"].astype(int))
     digest = hashlib.sha256(json.dumps([report["rows"], report["train_window"],
                                         deployed.get_params()], default=str).encode())
@@ -111,7 +122,9 @@ def train(frames: GraphFrames, *, hub_cap: int = 30, test_fraction: float = 0.2,
                              "test_window": report["test_window"], "rows": report["rows"]},
         "metrics": {k: report[k]["evaluation"] for k in ("full", "without_graph")},
         "replay": {k: report[k]["replay"] for k in ("full", "without_graph")},
-        "graph_lift": report["graph_lift"], "seconds": round(time.monotonic() - started, 1),
+        "graph_lift": report["graph_lift"],
+        "graph_lift_bootstrap": report.get("graph_lift_bootstrap"),
+        "seconds": round(time.monotonic() - started, 1),
     }
     return TrainedModel(deployed, card), report
 
@@ -186,6 +199,9 @@ def card_markdown(card: dict[str, Any], report: dict[str, Any] | None = None) ->
     lift = card["graph_lift"]
     lines += ["", f"Graph features add {_f(lift['roc_auc'])} ROC-AUC, {_f(lift['pr_auc'])} "
                   f"PR-AUC and {_f(lift['top_10pct_lift'], 2)} top-10 % lift.", ""]
+    if card.get("graph_lift_bootstrap"):
+        lines += ["### Is the graph's lift more than noise?", "",
+                  render_bootstrap_markdown(card["graph_lift_bootstrap"]), ""]
     if report:
         for name in ("full", "without_graph"):
             lines += [report[name]["markdown"], ""]
