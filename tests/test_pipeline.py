@@ -16,7 +16,7 @@ from riskgraph.graph.store import Store
 from riskgraph.models import training
 from riskgraph.models.draws import load_spec
 from riskgraph.models.draws.errors import DrawError, RecordError
-from riskgraph.models.draws.service import estimate, make_draw, publish, verify_draw
+from riskgraph.models.draws.service import estimate, make_draw, plan, publish, verify_draw
 from riskgraph.models.scores import score_subjects
 from riskgraph.synth import generate_city
 
@@ -57,6 +57,8 @@ def test_model_card_and_evaluation(city: dict, tmp_path: Path) -> None:
     full = card["metrics"]["full"]
     assert 0.5 < full["roc_auc"] <= 1 and full["top_k"]
     assert "without_graph" in card["metrics"]
+    boot = card["graph_lift_bootstrap"]
+    assert boot["roc_auc"]["low"] <= boot["roc_auc"]["difference"] <= boot["roc_auc"]["high"]
     folder = training.save(model, tmp_path, evaluation)
     again = training.load(tmp_path)
     assert again.version == model.version
@@ -95,6 +97,23 @@ def spec_for(store: Store, task_id: str, **extra: object) -> dict:
             "class_ratios": {"A": 0.01, "B": 0.01, "C": 0.02, "D": 0.05}, "workload_cap": 50}
     spec.update(extra)
     return spec
+
+
+def test_plan_compares_strategies_by_model_and_by_hidden_truth(city: dict,
+                                                               session_store: Store) -> None:
+    truth = pd.read_csv(city["root"] / "truth" / "subject_risk.csv")
+    truth = truth.rename(columns={"p_violation": "true_prob"})
+    spec = load_spec(spec_for(session_store, "P-1", class_ratios={
+        "A": 0.03, "B": 0.05, "C": 0.15, "D": 0.40}))
+    table = plan(session_store, spec, truth).set_index(["basis", "strategy"])
+    assert set(table.index) == {(b, s) for b in ("model", "hidden truth")
+                                for s in ("uniform", "differentiated", "top_k")}
+    for basis in ("model", "hidden truth"):
+        rows = table.loc[basis]
+        assert rows.loc["uniform", "lift"] == pytest.approx(1.0)
+        # risk-weighted draws find more than a uniform one, and top-k most of all
+        assert 1.0 < rows.loc["differentiated", "lift"] < rows.loc["top_k", "lift"]
+    assert len(plan(session_store, spec)) == 3  # without truth: the model's view only
 
 
 def test_draw_verify_publish_and_tamper(city: dict, session_store: Store, tmp_path: Path) -> None:

@@ -136,12 +136,17 @@ def estimate(store: Store, draw_id: str) -> pd.DataFrame:
 def plan(store: Store, spec: DrawSpec, truth: pd.DataFrame | None = None) -> pd.DataFrame:
     """Expected violations per 1,000 inspections: uniform, differentiated, top-k.
 
-    ``truth`` (``uscc, true_prob``; the hidden truth of a synthetic city) judges the
-    model's calibrated probabilities against the real ones.
+    Always from the model's calibrated probabilities (``basis`` "model"); with ``truth``
+    (``uscc, true_prob``; the hidden truth of a synthetic city) also from the real ones
+    (``basis`` "hidden truth"), which judges the model.
     """
     population = draw_queries.population(store, str(spec.as_of))
     population["prob"] = population["prob"].astype(float)
-    if truth is None:
-        return expected_yield(spec, population, draw_queries.catalogue(store))
-    population = population.merge(truth[["uscc", "true_prob"]], on="uscc", how="left")
-    return expected_yield(spec, population, draw_queries.catalogue(store), truth="true_prob")
+    catalogue = draw_queries.catalogue(store)
+    frames = [expected_yield(spec, population, catalogue).assign(basis="model")]
+    if truth is not None:
+        population = population.merge(truth[["uscc", "true_prob"]], on="uscc", how="left")
+        frames.append(expected_yield(spec, population, catalogue, truth="true_prob")
+                      .assign(basis="hidden truth"))
+    out = pd.concat(frames, ignore_index=True)
+    return out[["basis", *[c for c in out.columns if c != "basis"]]]
