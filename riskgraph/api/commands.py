@@ -16,6 +16,7 @@ import pandas as pd
 from riskgraph.api.settings import Settings, open_store
 from riskgraph.graph.store import Store
 from riskgraph.models.frames import GraphFrames
+from riskgraph.models.linkage import Links
 
 log = logging.getLogger(__name__)
 
@@ -54,14 +55,15 @@ def project_frames(settings: Settings) -> GraphFrames:
 
 
 def run_train(settings: Settings, test_fraction: float = 0.2, seed: int = 0,
-              frames: GraphFrames | None = None) -> dict[str, Any]:
+              frames: GraphFrames | None = None, links: Links | None = None) -> dict[str, Any]:
     """Project (unless given frames), train with evaluation and ablation, persist; return the
     model card."""
     from riskgraph.models import training
 
     frames = frames if frames is not None else project_frames(settings)
     model, report = training.train(frames, test_fraction=test_fraction, random_state=seed,
-                                   trained_at=dt.datetime.now().replace(microsecond=0))
+                                   trained_at=dt.datetime.now().replace(microsecond=0),
+                                   links=links)
     folder = training.save(model, settings.home / "models", report)
     print(training.card_markdown(model.card).split("\n## Headline")[1].strip())
     print(f"model {model.version} -> {folder}")
@@ -74,7 +76,7 @@ def _train(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_score(settings: Settings, as_of: dt.date, frames: GraphFrames | None = None,
-              class_cuts: str | None = None) -> pd.DataFrame:
+              class_cuts: str | None = None, links: Links | None = None) -> pd.DataFrame:
     """Score every active subject with the current model and write the scores back."""
     from riskgraph.graph import score_queries
     from riskgraph.models import training
@@ -85,7 +87,7 @@ def run_score(settings: Settings, as_of: dt.date, frames: GraphFrames | None = N
     model = training.load(settings.home / "models")
     frames = frames if frames is not None else project_frames(settings)
     with _store(settings) as store:
-        scores = score_subjects(frames, model, as_of, cuts=cuts)
+        scores = score_subjects(frames, model, as_of, cuts=cuts, links=links)
         score_queries.write_scores(store, scores, model.version, as_of)
         counts = score_queries.class_counts(store)
     print(f"scored {len(scores):,} active subjects as of {as_of} with model {model.version}")

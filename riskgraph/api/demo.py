@@ -51,6 +51,7 @@ def run_demo(args: argparse.Namespace, settings: Settings) -> int:
     from riskgraph.graph import draw_queries, embedded
     from riskgraph.models.draws import load_spec
     from riskgraph.models.draws.service import make_draw, plan, publish, verify_draw
+    from riskgraph.models.linkage import build_links
     from riskgraph.synth import generate_city
 
     started = time.monotonic()
@@ -88,9 +89,10 @@ def run_demo(args: argparse.Namespace, settings: Settings) -> int:
 
     stage("4. train (time split, ablation without graph features)")
     frames = commands.project_frames(settings)  # once, for training and scoring alike
-    card = commands.run_train(settings, frames=frames)
+    links = build_links(frames)
+    card = commands.run_train(settings, frames=frames, links=links)
     stage("5. score every active subject")
-    commands.run_score(settings, dt.date.today(), frames=frames)
+    commands.run_score(settings, dt.date.today(), frames=frames, links=links)
     stage("6. evaluate against the hidden truth")
     commands.run_evaluate(settings, truth)
 

@@ -33,7 +33,7 @@ from riskgraph.models.evaluation import (
 )
 from riskgraph.models.features import FEATURE_NAMES, GRAPH_FEATURES, inspection_features
 from riskgraph.models.frames import GraphFrames
-from riskgraph.models.linkage import build_links
+from riskgraph.models.linkage import Links, build_links
 from riskgraph.models.replay import replay
 
 log = logging.getLogger(__name__)
@@ -69,13 +69,18 @@ def split_by_time(dates: pd.Series, test_fraction: float) -> pd.Timestamp:
 
 def train(frames: GraphFrames, *, hub_cap: int = 30, test_fraction: float = 0.2,
           random_state: int = 0, trained_at: dt.datetime,
-          estimator: RiskClassifier | None = None) -> tuple[TrainedModel, dict[str, Any]]:
+          estimator: RiskClassifier | None = None,
+          links: Links | None = None) -> tuple[TrainedModel, dict[str, Any]]:
     """Fit, evaluate (with the graph-feature ablation) and refit the model.
 
+    ``links`` (built with ``hub_cap``) can be passed in to share them with scoring.
     Returns the deployed model and the evaluation report.
     """
     started = time.monotonic()
-    links = build_links(frames, hub_cap=hub_cap)
+    if links is None:
+        links = build_links(frames, hub_cap=hub_cap)
+    elif links.hub_cap != hub_cap:
+        raise ValueError(f"links were built with hub cap {links.hub_cap}, not {hub_cap}")
     rows = inspection_features(frames, links).sort_values(["inspected_on", "subject_uscc"])
     if rows["label"].nunique() < 2:
         raise ValueError("training needs inspections with both outcomes (pass and fail)")
