@@ -62,3 +62,12 @@ def test_store_down_is_a_clear_error(tmp_path: Path) -> None:
         assert result.returncode == 2
         assert "error [store_unavailable]" in result.stderr
         assert "Traceback" not in result.stderr
+
+
+def test_bad_class_cuts_are_a_clear_error_before_any_work(tmp_path: Path) -> None:
+    env = dict(os.environ, RISKGRAPH_HOME=str(tmp_path / "home"),
+               NEO4J_URI=f"bolt://127.0.0.1:{embedded.free_port()}", NEO4J_PASSWORD="x",
+               RISKGRAPH_RETRY_SECONDS="1")
+    result = riskgraph(env, "score", "--class-cuts", "relative:2,1,3", timeout=120)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "error [invalid_input]" in result.stderr and "increasing" in result.stderr
