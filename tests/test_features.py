@@ -140,6 +140,30 @@ def test_edge_kinds_and_two_hop_reachability() -> None:
     assert f.loc["S2", "linked_by_ownership"] == 2 and f.loc["S0", "linked_by_person"] == 1
 
 
+def test_networkx_view_of_the_link_graph() -> None:
+    # S0 -person- S1 -shares- S2 -branch- S3 -phone and address- S4 ; S5 alone
+    frames = make(
+        6,
+        ties=[tie("S0", "P"), tie("S1", "P", "executive"),
+              tie("S2", "S1", "shareholder", "subject"), tie("S3", "S2", "branch_of", "subject")],
+        phones=[dict(subject_uscc="S3", phone_key="p"), dict(subject_uscc="S4", phone_key="p")],
+        addresses=[dict(subject_uscc="S3", address_key="a"),
+                   dict(subject_uscc="S4", address_key="a")],
+    )
+    links = build_links(frames)
+    whole = links.to_networkx()
+    assert whole.number_of_nodes() == 6 and whole.number_of_edges() == 4
+    assert whole.edges["S3", "S4"]["kinds"] == ["address", "phone"]
+    assert whole.edges["S0", "S1"]["kinds"] == ["person"]
+    assert whole.edges["S2", "S3"]["kinds"] == ["branch"]
+    ego = links.to_networkx(["S1"], hops=2)
+    assert set(ego) == set(nx.ego_graph(whole, "S1", radius=2)) == {"S0", "S1", "S2", "S3"}
+    assert set(links.to_networkx(["S4", "S5"], hops=1)) == {"S3", "S4", "S5"}
+    assert ego.nodes["S0"]["component"] == ego.nodes["S3"]["component"]
+    with pytest.raises(KeyError, match="S9"):
+        links.to_networkx(["S9"])
+
+
 def test_legal_reps_other_company_seriously_penalised() -> None:
     frames = make(
         3,

@@ -18,8 +18,10 @@ features restrict counts to subjects registered before the day they look at.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+import networkx as nx
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -69,6 +71,46 @@ class Links:
     def component_size(self) -> np.ndarray:
         """Size of each subject's component (structural, all subjects)."""
         return np.bincount(self.component)[self.component]
+
+    def to_networkx(self, around: Sequence[str] | None = None, hops: int = 2) -> nx.Graph:
+        """The link graph as a networkx ``Graph``, for analysis and drawing.
+
+        With ``around`` (USCCs), only the subjects within ``hops`` links of them (their
+        ego network); without, the whole graph — at city scale that is millions of Python
+        objects, so prefer the sparse matrices for whole-city work. Nodes are USCCs with
+        ``component``; edges carry ``kinds``, the sorted names of the edge kinds (a pair
+        of subjects can share a person *and* an address). Unknown USCCs raise KeyError.
+        """
+        if around is None:
+            nodes = np.arange(len(self.usccs))
+        else:
+            start = lookup(self.usccs, pd.Series(list(around), dtype="str"))
+            if (start < 0).any():
+                missing = [u for u, i in zip(around, start, strict=True) if i < 0]
+                raise KeyError(f"unknown subjects: {missing[:5]}")
+            seen = np.zeros(len(self.usccs), bool)
+            seen[start] = True
+            frontier = np.unique(start)
+            for _ in range(hops):
+                nxt = np.unique(self.adjacency[frontier].indices)
+                frontier = nxt[~seen[nxt]]
+                seen[frontier] = True
+                if not len(frontier):
+                    break
+            nodes = np.flatnonzero(seen)
+        sub = self.kinds[nodes][:, nodes].tocoo()
+        upper = sub.row < sub.col
+        names = sorted(EDGE_KINDS, key=EDGE_KINDS.get)
+        kind_names = {int(b): [k for k in names if b & EDGE_KINDS[k]]
+                      for b in np.unique(sub.data[upper])}
+        graph = nx.Graph()
+        labels = self.usccs.to_numpy()[nodes]
+        graph.add_nodes_from((u, {"component": int(c)})
+                             for u, c in zip(labels, self.component[nodes], strict=True))
+        graph.add_edges_from(
+            (labels[i], labels[j], {"kinds": kind_names[int(b)]})
+            for i, j, b in zip(sub.row[upper], sub.col[upper], sub.data[upper], strict=True))
+        return graph
 
     def edge_counts(self) -> dict[str, int]:
         """Number of undirected edges in total and per kind."""
