@@ -325,9 +325,11 @@ FACTS = {
 def test_facts_on_or_after_t_leave_features_unchanged(fact: str, offset: int) -> None:
     frames = base()
     name, row = FACTS[fact](shifted(T, offset))
-    before = inspection_features(frames).loc["I0", FEATURE_NAMES]
-    after = inspection_features(add(frames, name, row)).loc["I0", FEATURE_NAMES]
-    unchanged = before.astype(float).equals(after.astype(float))
+    before = inspection_features(frames).loc["I0", FEATURE_NAMES].astype(float)
+    after = inspection_features(add(frames, name, row)).loc["I0", FEATURE_NAMES].astype(float)
+    # Unchanged up to float rounding: time-weighted sums are prefix sums over all subjects'
+    # events, so another subject's later event may move the last bit (1e-16), not more.
+    unchanged = np.allclose(before, after, rtol=1e-12, atol=1e-300, equal_nan=True)
     assert unchanged == (offset >= 0), (before.compare(after), fact, offset)
 
 
@@ -434,3 +436,19 @@ def test_feature_lists_are_consistent() -> None:
     f = subject_features(make(2), D(2024, 1, 1))
     assert list(f.columns[: len(FEATURE_NAMES)]) == FEATURE_NAMES
     assert all(pd.api.types.is_float_dtype(f[c]) for c in FEATURE_NAMES)
+
+
+def test_recent_features_halve_a_year_on() -> None:
+    frames = make(2, complaints=[dict(subject_uscc="S0", received_on="2022-01-01",
+                                      substantiated=False)],
+                  inspections=[insp("I0", "S1", "2022-01-01", "fail"),
+                               insp("I1", "S1", "2020-01-01", "pass")])
+    day = pd.Timestamp("2022-01-01")
+    for days, expect in ((1, 2 ** (-1 / 365)), (365, 0.5), (730, 0.25)):
+        when = (day + pd.Timedelta(days=days)).date()
+        f = subject_features(frames, when)
+        assert f.loc["S0", "complaints_recent"] == pytest.approx(expect)
+        assert f.loc["S1", "inspection_failures_recent"] == pytest.approx(expect)
+        older = 2.0 ** (-(when - D(2020, 1, 1)).days / 365)
+        assert f.loc["S1", "inspections_decided_recent"] == pytest.approx(expect + older)
+    assert subject_features(frames, D(2022, 1, 1)).loc["S0", "complaints_recent"] == 0

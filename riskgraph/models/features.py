@@ -48,6 +48,7 @@ from riskgraph.models.groups import (
     GroupRates,
     group_ids,
 )
+from riskgraph.models.groups import PRIOR_INSPECTIONS as GROUP_PRIOR
 from riskgraph.models.linkage import EDGE_KINDS, Links, build_links, lookup, propagate
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,7 @@ PENALTY_WINDOW_DAYS = 730  # "last 24 months": recent penalties, and the propaga
 SEED_WEIGHTS = {"minor": 1.0, "general": 2.0, "serious": 3.0,
                 "abnormal_operation": 1.0, "serious_dishonest": 3.0, "joint_punishment": 3.0}
 PPR_ALPHA = 0.85
+HALF_LIFE_DAYS = 365.0  # of the *_recent features: an event a year old counts half
 PRIOR_INSPECTIONS = 2.0  # pseudo-inspections at the city's failure rate in pooled rates
 
 OWN_FEATURES = [
@@ -73,7 +75,9 @@ OWN_FEATURES = [
     "penalty_amount_log", "penalties_repaired", "penalties_unrepaired", "past_inspections",
     "past_inspection_failures", "past_inspections_not_found", "inspection_failure_rate",
     "days_since_last_inspection", "list_abnormal_operation", "list_serious_dishonest",
-    "list_joint_punishment", *OWN_GROUP_FEATURES,
+    "list_joint_punishment", *OWN_GROUP_FEATURES, *[f"{e}_recent" for e in (
+        "complaints", "penalties", "inspection_failures", "inspections_decided")],
+    "inspection_failure_rate_recent",
 ]
 _SEED_COLS = ["subjects", "penalties", "serious_penalties", "recent_penalties",
               "listed", "inspection_failures", "penalised_subjects", "complaints",
@@ -267,6 +271,14 @@ def _own_sorted(h: _History, subj: np.ndarray, t: np.ndarray) -> dict[str, np.nd
     )
     out["days_since_last_inspection"] = h.inspections.since_last(subj, t)
     out.update(h.groups.features(subj, t, fails, decided))
+    # Recent conduct weighs more (risk drifts): events weighted by a one-year half-life.
+    for name, ev in (("complaints", h.complaints), ("penalties", h.penalties),
+                     ("inspection_failures", h.failures),
+                     ("inspections_decided", h.groups.own["decided"])):
+        out[f"{name}_recent"] = ev.decayed(subj, t, HALF_LIFE_DAYS)
+    out["inspection_failure_rate_recent"] = (
+        (out["inspection_failures_recent"] + GROUP_PRIOR * out["industry_failure_rate"])
+        / (out["inspections_decided_recent"] + GROUP_PRIOR))
     for name, (on, off) in h.listed.items():
         out[f"list_{name}"] = on.count(subj, t) - off.count(subj, t)
     return out

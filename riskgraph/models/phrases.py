@@ -73,4 +73,9 @@ FEATURE_PHRASES: dict[str, tuple[str, str]] = {
     "owner_others": ("法定代表人名下主体较多", "its legal representative runs many businesses"),
     "owner_failure_rate": ("法定代表人的其他主体检查问题多", "problems are often found at its legal representative's other businesses"),
     "owner_events_per_subject": ("法定代表人的其他主体投诉、处罚多", "its legal representative's other businesses have many complaints and penalties"),
+    "complaints_recent": ("近期投诉较多", "many recent complaints"),
+    "penalties_recent": ("近期受过行政处罚", "recent administrative penalties"),
+    "inspection_failures_recent": ("近期检查发现问题", "problems found at recent inspections"),
+    "inspections_decided_recent": ("近期检查次数", "number of recent inspections"),
+    "inspection_failure_rate_recent": ("近期检查问题发现率高", "problems found at most recent inspections"),
 }
