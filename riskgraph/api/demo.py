@@ -10,6 +10,10 @@ from typing import Any
 
 from riskgraph.api.settings import Settings, open_store
 
+# Steeper ratios a bureau may choose for a key-item task: A a third of a 3 % base, B at
+# it, C above, D far above (docs/draws.md, "What the class ratios buy").
+RISK_FOCUSED_RATIOS = {"A": 0.01, "B": 0.03, "C": 0.10, "D": 0.80}
+
 
 def demo_spec(catalogue: Any, inspectors: Any, population: Any, as_of: dt.date,
               workload_cap: int = 30, per_subject: int = 2) -> dict[str, Any]:
@@ -105,7 +109,12 @@ def run_demo(args: argparse.Namespace, settings: Settings) -> int:
         spec_path = home / "demo" / "task.json"
         spec_path.write_text(json.dumps(spec_dict, ensure_ascii=False, indent=2))
         spec = load_spec(spec_path)
-        print(plan(store, spec, commands.truth_frame(truth)).to_string(index=False))
+        truth_frame = commands.truth_frame(truth)
+        print(f"expected yield with the default class ratios {spec.class_ratios}:")
+        print(plan(store, spec, truth_frame).to_string(index=False))
+        focused = load_spec({**spec_dict, "class_ratios": RISK_FOCUSED_RATIOS})
+        print(f"the same task with risk-focused ratios {RISK_FOCUSED_RATIOS} (key item):")
+        print(plan(store, focused, truth_frame).to_string(index=False))
         existing = draw_queries.get(store, spec.id)
         record = existing or make_draw(store, spec, home / "draws",
                                        created_at=dt.datetime.now(dt.UTC).replace(microsecond=0))

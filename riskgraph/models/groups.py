@@ -46,10 +46,12 @@ def group_ids(frames: GraphFrames, usccs: pd.Index) -> dict[str, tuple[np.ndarra
         "site": (frames.addresses["subject_uscc"], frames.addresses["address_key"]),
         "phone": (frames.phones["subject_uscc"], frames.phones["phone_key"]),
         "owner": (legal["subject_uscc"], legal["holder_key"]),
-        "industry": (frames.subjects["uscc"], frames.subjects["industry"]),
     }
-    return {kind: _primary(lookup(usccs, subj), key, len(usccs))
-            for kind, (subj, key) in pairs.items()}
+    out = {kind: _primary(lookup(usccs, subj), key, len(usccs))
+           for kind, (subj, key) in pairs.items()}
+    # frames.subjects is in usccs order: no lookup needed
+    out["industry"] = _primary(np.arange(len(usccs)), frames.subjects["industry"], len(usccs))
+    return out
 
 
 def _primary(subj: np.ndarray, key: pd.Series, n: int) -> tuple[np.ndarray, int]:
@@ -57,7 +59,8 @@ def _primary(subj: np.ndarray, key: pd.Series, n: int) -> tuple[np.ndarray, int]
     codes, uniques = pd.factorize(key.astype("string").to_numpy(), use_na_sentinel=True)
     ok = (subj >= 0) & (codes >= 0)
     subj, codes = subj[ok], codes[ok]
-    pair = np.unique(subj.astype(np.int64) * (len(uniques) + 1) + codes)  # distinct pairs
+    pair = np.sort(subj.astype(np.int64) * (len(uniques) + 1) + codes)
+    pair = pair[np.r_[True, pair[1:] != pair[:-1]]] if len(pair) else pair  # distinct pairs
     subj, codes = pair // (len(uniques) + 1), pair % (len(uniques) + 1)
     size = np.bincount(codes, minlength=len(uniques))
     order = np.lexsort((-size[codes], subj))

@@ -115,7 +115,8 @@ def train(frames: GraphFrames, *, hub_cap: int = 30, test_fraction: float = 0.2,
             seed=random_state)
     deployed = clone(base).fit(rows[list(FEATURE_NAMES)], rows["label"].astype(int))
     digest = hashlib.sha256(json.dumps([report["rows"], report["train_window"],
-                                        deployed.get_params()], default=str).encode())
+                                        deployed.get_params(), list(FEATURE_NAMES)],
+                                       default=str).encode())
     version = f"{trained_at:%Y%m%d%H%M%S}-{digest.hexdigest()[:8]}"
     card = {
         "version": version, "trained_at": trained_at.isoformat(), "estimator": repr(deployed),
