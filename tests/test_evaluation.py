@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import average_precision_score, roc_auc_score
 
-from riskgraph.models import evaluation
+from riskgraph.models import ablation
 from riskgraph.models.evaluation import evaluate, reliability_table, render_markdown, top_k_hits
 from riskgraph.models.replay import (
     first_half_days,
@@ -138,7 +138,7 @@ def test_paired_bootstrap_separates_a_good_ordering_from_a_random_one() -> None:
     assert same == (0.0, 0.0)
 
 
-# ---- paired bootstrap of metric differences (evaluation.paired_bootstrap) ----------
+# ---- paired bootstrap of metric differences (ablation.paired_bootstrap) ----------
 # Called through the module: replay.paired_bootstrap, imported above, is another function.
 
 
@@ -161,8 +161,8 @@ def test_weighted_metrics_equal_sklearn_on_explicit_resamples(
     s = np.clip(0.3 * y + rng.random(n), 0, 1)
     if decimals is not None:
         s = np.round(s, decimals)
-    ranked = evaluation._rank(y, s)
-    k = evaluation._top_k(n, top_fraction)
+    ranked = ablation._rank(y, s)
+    k = ablation._top_k(n, top_fraction)
     checked = 0
     for _ in range(25):
         # Sorted indices: the resample laid out in input order, as the weights imply.
@@ -171,14 +171,14 @@ def test_weighted_metrics_equal_sklearn_on_explicit_resamples(
         yr, sr = y[idx], s[idx]
         if len(np.unique(yr)) < 2:
             continue
-        auc, ap, lift = evaluation._weighted_metrics(ranked, weights, k)
+        auc, ap, lift = ablation._weighted_metrics(ranked, weights, k)
         assert auc == pytest.approx(roc_auc_score(yr, sr), abs=1e-12)
         assert ap == pytest.approx(average_precision_score(yr, sr), abs=1e-12)
         assert lift == pytest.approx(_explicit_lift(yr, sr, k), abs=1e-12)
         checked += 1
     assert checked >= 20
     # All weights one: the metrics of the data itself.
-    auc, ap, lift = evaluation._weighted_metrics(ranked, np.ones(n, dtype=int), k)
+    auc, ap, lift = ablation._weighted_metrics(ranked, np.ones(n, dtype=int), k)
     assert auc == pytest.approx(roc_auc_score(y, s), abs=1e-12)
     assert ap == pytest.approx(average_precision_score(y, s), abs=1e-12)
     assert lift == pytest.approx(_explicit_lift(y, s, k), abs=1e-12)
@@ -187,14 +187,14 @@ def test_weighted_metrics_equal_sklearn_on_explicit_resamples(
 def test_top_k_cut_through_repeated_rows_takes_part_of_them() -> None:
     y = np.array([0.0, 1.0, 0.0, 1.0])
     s = np.array([0.9, 0.8, 0.7, 0.1])
-    ranked = evaluation._rank(y, s)
+    ranked = ablation._rank(y, s)
     # Row 1 (positive) drawn three times: k = 2 takes two of its three copies.
     idx = np.array([1, 1, 1, 2])
-    auc, ap, lift = evaluation._weighted_metrics(ranked, np.bincount(idx, minlength=4), k=2)
+    auc, ap, lift = ablation._weighted_metrics(ranked, np.bincount(idx, minlength=4), k=2)
     assert lift == pytest.approx((2 / 2) / (3 / 4))
     # Row 0 (negative) and then one of row 1's two copies.
     idx = np.array([0, 1, 1, 2])
-    auc, ap, lift = evaluation._weighted_metrics(ranked, np.bincount(idx, minlength=4), k=2)
+    auc, ap, lift = ablation._weighted_metrics(ranked, np.bincount(idx, minlength=4), k=2)
     assert lift == pytest.approx((1 / 2) / (2 / 4))
     assert auc == pytest.approx(roc_auc_score(y[idx], s[idx]))
     assert ap == pytest.approx(average_precision_score(y[idx], s[idx]))
@@ -205,7 +205,7 @@ def test_top_lift_takes_round_of_fraction_times_n_rows() -> None:
     a = np.linspace(1.0, 0.0, 10)  # rows 0, 1 first: both positive
     b = a[::-1].copy()  # rows 9, 8 first: one positive
     # k = round(0.22 * 10) = 2 (not ceil = 3): lifts (2/2)/0.3 and (1/2)/0.3.
-    result = evaluation.paired_bootstrap(y, a, b, n_resamples=20, top_fraction=0.22)
+    result = ablation.paired_bootstrap(y, a, b, n_resamples=20, top_fraction=0.22)
     assert result["top_22pct_lift"]["difference"] == pytest.approx(round(0.5 / 0.3, 4))
 
 
@@ -213,10 +213,10 @@ def test_identical_scores_give_zero_difference_and_a_zero_interval() -> None:
     rng = np.random.default_rng(2)
     y = (rng.random(2000) < 0.2).astype(int)
     p = np.round(rng.random(2000), 2)  # with ties
-    result = evaluation.paired_bootstrap(y, p, p, n_resamples=100)
+    result = ablation.paired_bootstrap(y, p, p, n_resamples=100)
     for name in ("roc_auc", "pr_auc", "top_10pct_lift"):
         assert result[name] == {"difference": 0.0, "low": 0.0, "high": 0.0, "p_not_better": 1.0}
-    assert "not distinguishable from noise" in evaluation.render_bootstrap_markdown(result)
+    assert "not distinguishable from noise" in ablation.render_bootstrap_markdown(result)
 
 
 def _truth_and_outcomes(n: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.random.Generator]:
@@ -230,12 +230,12 @@ def test_a_clearly_better_model_is_measurable() -> None:
     truth, y, rng = _truth_and_outcomes(5000, seed=4)
     a = truth + rng.normal(0, 0.02, len(y))
     b = rng.random(len(y))
-    result = evaluation.paired_bootstrap(y, a, b, n_resamples=300, seed=1)
+    result = ablation.paired_bootstrap(y, a, b, n_resamples=300, seed=1)
     for name in ("roc_auc", "pr_auc", "top_10pct_lift"):
         entry = result[name]
         assert entry["low"] > 0 and entry["p_not_better"] < 0.05
         assert entry["low"] <= entry["difference"] <= entry["high"]
-    k = evaluation._top_k(len(y), 0.10)
+    k = ablation._top_k(len(y), 0.10)
     assert result["roc_auc"]["difference"] == pytest.approx(
         roc_auc_score(y, a) - roc_auc_score(y, b), abs=1e-4
     )
@@ -246,7 +246,7 @@ def test_a_clearly_better_model_is_measurable() -> None:
         _explicit_lift(y, a, k) - _explicit_lift(y, b, k), abs=1e-4
     )
     assert (result["n_resamples"], result["skipped"], result["seed"]) == (300, 0, 1)
-    text = evaluation.render_bootstrap_markdown(result, label_a="A", label_b="B")
+    text = ablation.render_bootstrap_markdown(result, label_a="A", label_b="B")
     assert "**measurable**" in text and "not distinguishable" not in text
     assert "| ROC-AUC |" in text and "| top 10 % lift |" in text
 
@@ -255,12 +255,12 @@ def test_two_equally_noisy_models_are_not_distinguishable() -> None:
     truth, y, rng = _truth_and_outcomes(3000, seed=8)
     a = truth + rng.normal(0, 0.3, len(y))
     b = truth + rng.normal(0, 0.3, len(y))
-    result = evaluation.paired_bootstrap(y, a, b, n_resamples=300, top_fraction=0.05)
+    result = ablation.paired_bootstrap(y, a, b, n_resamples=300, top_fraction=0.05)
     auc = result["roc_auc"]
     assert auc["low"] < 0 < auc["high"]
     assert 0.05 < auc["p_not_better"] < 0.95
     assert "top_5pct_lift" in result
-    text = evaluation.render_bootstrap_markdown(result)
+    text = ablation.render_bootstrap_markdown(result)
     assert "**not distinguishable from noise**" in text and "**measurable**" not in text
     assert "full over without graph" in text and "| top 5 % lift |" in text
 
@@ -268,9 +268,9 @@ def test_two_equally_noisy_models_are_not_distinguishable() -> None:
 def test_same_seed_gives_the_same_result_and_json_survives() -> None:
     truth, y, rng = _truth_and_outcomes(1500, seed=6)
     a, b = truth + rng.normal(0, 0.1, len(y)), truth + rng.normal(0, 0.2, len(y))
-    first = evaluation.paired_bootstrap(y, a, b, n_resamples=100, seed=7)
-    assert evaluation.paired_bootstrap(y, a, b, n_resamples=100, seed=7) == first
-    assert evaluation.paired_bootstrap(y, a, b, n_resamples=100, seed=8) != first
+    first = ablation.paired_bootstrap(y, a, b, n_resamples=100, seed=7)
+    assert ablation.paired_bootstrap(y, a, b, n_resamples=100, seed=7) == first
+    assert ablation.paired_bootstrap(y, a, b, n_resamples=100, seed=8) != first
     assert json.loads(json.dumps(first, allow_nan=False)) == first
 
 
@@ -280,7 +280,7 @@ def test_single_class_resamples_are_skipped_and_counted() -> None:
     y[3] = 1
     a = np.linspace(0.0, 1.0, 10)
     b = a[::-1].copy()
-    result = evaluation.paired_bootstrap(y, a, b, n_resamples=200)
+    result = ablation.paired_bootstrap(y, a, b, n_resamples=200)
     assert 30 < result["skipped"] < 110
     auc = result["roc_auc"]
     assert auc["low"] is not None and auc["low"] <= auc["high"]
@@ -289,8 +289,8 @@ def test_single_class_resamples_are_skipped_and_counted() -> None:
 
 def test_paired_bootstrap_rejects_bad_input() -> None:
     with pytest.raises(ValueError, match="length"):
-        evaluation.paired_bootstrap([0, 1, 1], [0.1, 0.2, 0.3], [0.1, 0.2])
+        ablation.paired_bootstrap([0, 1, 1], [0.1, 0.2, 0.3], [0.1, 0.2])
     with pytest.raises(ValueError, match="both classes"):
-        evaluation.paired_bootstrap([1, 1], [0.1, 0.2], [0.2, 0.1])
+        ablation.paired_bootstrap([1, 1], [0.1, 0.2], [0.2, 0.1])
     with pytest.raises(ValueError, match="0/1"):
-        evaluation.paired_bootstrap([0, 2], [0.1, 0.2], [0.2, 0.1])
+        ablation.paired_bootstrap([0, 2], [0.1, 0.2], [0.2, 0.1])

@@ -24,13 +24,9 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
+from riskgraph.models.ablation import paired_bootstrap, render_bootstrap_markdown
 from riskgraph.models.estimator import RiskClassifier
-from riskgraph.models.evaluation import (
-    evaluate,
-    paired_bootstrap,
-    render_bootstrap_markdown,
-    render_markdown,
-)
+from riskgraph.models.evaluation import evaluate, render_markdown
 from riskgraph.models.features import FEATURE_NAMES, GRAPH_FEATURES, inspection_features
 from riskgraph.models.frames import GraphFrames
 from riskgraph.models.linkage import Links, build_links
