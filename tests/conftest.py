@@ -23,23 +23,34 @@ from riskgraph.graph.store import Store
 
 
 @pytest.fixture(scope="session")
-def session_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
-    """A store for the whole session: the embedded server, or NEO4J_URI when set."""
-    uri = os.environ.get("NEO4J_URI")
-    if uri:
-        driver = neo4j.GraphDatabase.driver(
-            uri, auth=(os.environ.get("NEO4J_USER", "neo4j"), os.environ.get("NEO4J_PASSWORD", "")))
-        yield Store(driver, os.environ.get("NEO4J_DATABASE", "neo4j"))
-        driver.close()
+def server_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """The session's server as ``NEO4J_*`` variables: the embedded server on a free
+    loopback port, or the one NEO4J_URI names. A subprocess (a CLI run, a notebook
+    kernel) given these variables talks to the same store as the tests."""
+    if os.environ.get("NEO4J_URI"):
+        yield {k: os.environ[k] for k in
+               ("NEO4J_URI", "NEO4J_USER", "NEO4J_PASSWORD", "NEO4J_DATABASE") if k in os.environ}
         return
     paths = embedded.EmbeddedPaths(tmp_path_factory.mktemp("store"))
     state = embedded.start(paths, port=embedded.free_port(), heap="2g")
-    driver = neo4j.GraphDatabase.driver(state["uri"], auth=(embedded.USER, embedded.password(paths)))
     try:
-        yield Store(driver, state["database"], kind="embedded")
+        yield {"NEO4J_URI": state["uri"], "NEO4J_USER": embedded.USER,
+               "NEO4J_PASSWORD": embedded.password(paths), "NEO4J_DATABASE": state["database"]}
+    finally:
+        embedded.stop(paths)
+
+
+@pytest.fixture(scope="session")
+def session_store(server_env: dict[str, str]) -> Iterator[Store]:
+    """A store for the whole session: the embedded server, or NEO4J_URI when set."""
+    driver = neo4j.GraphDatabase.driver(
+        server_env["NEO4J_URI"],
+        auth=(server_env.get("NEO4J_USER", "neo4j"), server_env.get("NEO4J_PASSWORD", "")))
+    kind = "neo4j" if os.environ.get("NEO4J_URI") else "embedded"
+    try:
+        yield Store(driver, server_env.get("NEO4J_DATABASE", "neo4j"), kind=kind)
     finally:
         driver.close()
-        embedded.stop(paths)
 
 
 @pytest.fixture

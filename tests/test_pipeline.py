@@ -222,3 +222,41 @@ def test_two_tasks_of_one_window_make_one_visit_per_subject(city: dict, session_
     assert visits["uscc"].is_unique
     both = visits[visits["draw_ids"].map(len) == 2]
     assert len(both) == len(drawn[0] & drawn[1])
+
+
+NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "risk_analysis.ipynb"
+
+
+def test_analyst_notebook_runs_in_a_real_kernel(city: dict, server_env: dict[str, str],
+                                                tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    import nbformat
+    from nbclient import NotebookClient
+
+    home = tmp_path / "home"
+    training.save(city["model"], home / "models", city["evaluation"])
+    for key, value in server_env.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("RISKGRAPH_HOME", str(home))
+    monkeypatch.setenv("RISKGRAPH_AS_OF", AS_OF.isoformat())
+    notebook = nbformat.read(NOTEBOOK, as_version=4)
+    assert all(not c.get("outputs") for c in notebook.cells if c.cell_type == "code"), \
+        "commit the notebook without outputs"
+    NotebookClient(notebook, timeout=300, kernel_name="python3",
+                   resources={"metadata": {"path": str(NOTEBOOK.parent)}}).execute()
+
+    def text(cell: int) -> str:
+        out = []
+        for o in notebook.cells[cell].outputs:
+            out.append(o.get("text", ""))
+            out.append(o.get("data", {}).get("text/plain", ""))
+            out.append(o.get("data", {}).get("text/markdown", ""))
+        return "\n".join(out)
+
+    codes = [i for i, c in enumerate(notebook.cells) if c.cell_type == "code"]
+    assert f"model {city['model'].version}; as of {AS_OF}" in text(codes[0])
+    assert "risk classes cut at relative:0.7,1.3,2" in text(codes[1])
+    riskiest = city["scores"].nlargest(1, "prob")["uscc"].iloc[0]
+    assert riskiest in text(codes[2])  # the top-20 table, with reasons in words
+    assert f"{riskiest}: " in text(codes[3]) and "within two links" in text(codes[3])
+    assert "# Model card" in text(codes[4])

@@ -54,8 +54,15 @@ _UNPENALISED_SCALE = 1e3
 
 
 def default_data_path() -> Path:
-    """Return the shared data file's usual location, relative to this repository."""
-    return Path(__file__).resolve().parents[3] / "shared" / "data" / "chicago" / DATA_FILE
+    """Return the shared data file: under ``$RISKGRAPH_SHARED_DATA``, beside this
+    repository (``../shared/data``), or in the workplace's ``/work/shared/data`` — the
+    first that exists (a clone made elsewhere still finds the machine's copy)."""
+    import os
+
+    roots = [os.environ.get("RISKGRAPH_SHARED_DATA"),
+             Path(__file__).resolve().parents[3] / "shared" / "data", "/work/shared/data"]
+    candidates = [Path(r) / "chicago" / DATA_FILE for r in roots if r]
+    return next((c for c in candidates if c.exists()), candidates[0])
 
 
 def load_model_data(path: str | Path) -> pd.DataFrame:
