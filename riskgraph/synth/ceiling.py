@@ -3,8 +3,10 @@
 A model sees each subject's industry, age and own history — complaints, penalties and the
 item-by-item outcomes of its inspections — and, through the graph, its neighbours'. The
 generator knows the formulas that turned the hidden risk into that history, so it can
-compute the Bayes posterior of each subject's risk from its own history: the best ranking
-that own history allows, whatever the learner. Comparing a model's top-10 % lift with
+compute the Bayes posterior of each subject's risk from its own complaints, penalties
+and inspection outcomes: about the best ranking those allow, whatever the learner (a
+reference, not a strict bound: see the approximations below; lists, absences at
+inspections and the graph carry more). Comparing a model's top-10 % lift with
 
 - ``prior``: industry, age (new-business effect) and shell-cluster effect only, no history;
 - ``bayes_own``: the posterior given own complaints, penalties and inspection outcomes,
@@ -13,8 +15,9 @@ that own history allows, whatever the learner. Comparing a model's top-10 % lift
 - ``perfect``: the true probability
 
 says whether a gap is the model's fault or the data's. Diagnosis only: never used to
-score. Approximations: the latent is taken as constant over the history (its drift is
-small) and penalties that follow failed visits are treated as independent evidence.
+score. Approximations: the latent is taken as constant over the history (it drifts by
+``TREND_SD`` a year, so recent events deserve more weight than this gives them) and
+penalties that follow failed visits are treated as independent evidence.
 """
 
 from __future__ import annotations
