@@ -23,11 +23,12 @@ class Events:
     def __init__(self, subj: np.ndarray, day: np.ndarray, ok: np.ndarray, n: int,
                  values: np.ndarray | None = None) -> None:
         ok = ok & (subj >= 0)
-        order = np.lexsort((day[ok], subj[ok]))
+        key = subj[ok].astype(np.int64) * _SPAN + (day[ok].astype(np.int64) + _OFF)
+        order = np.argsort(key, kind="stable")  # one int64 key: ~3x faster than lexsort
         self.n = n
         self.subj = subj[ok][order].astype(np.int64)
         self.day = day[ok][order]
-        self.key = self.subj * _SPAN + (self.day + _OFF)
+        self.key = key[order]
         self.start = np.searchsorted(self.subj, np.arange(n + 1))
         vals = np.zeros(len(order)) if values is None else np.nan_to_num(values[ok][order])
         self.cum = np.concatenate([[0.0], np.cumsum(vals)])
