@@ -294,3 +294,23 @@ def test_paired_bootstrap_rejects_bad_input() -> None:
         ablation.paired_bootstrap([1, 1], [0.1, 0.2], [0.2, 0.1])
     with pytest.raises(ValueError, match="0/1"):
         ablation.paired_bootstrap([0, 2], [0.1, 0.2], [0.2, 0.1])
+
+
+def test_grouped_bootstrap_draws_whole_groups_and_is_wider_for_clustered_rows() -> None:
+    # 400 subjects, 10 rows each, sharing the subject's outcome and scores: rows of one
+    # subject carry one subject's worth of evidence, not ten.
+    rng = np.random.default_rng(3)
+    subject = np.repeat(np.arange(400), 10)
+    y = np.repeat((rng.random(400) < 0.3).astype(int), 10)
+    a = np.repeat(rng.random(400), 10) + 0.3 * y
+    b = np.repeat(rng.random(400), 10) + 0.2 * y
+    rows = ablation.paired_bootstrap(y, a, b, n_resamples=300, seed=1)
+    grouped = ablation.paired_bootstrap(y, a, b, n_resamples=300, seed=1, groups=subject)
+    assert grouped["resampled"] == "400 groups" and rows["resampled"] == "rows"
+    assert grouped["roc_auc"]["difference"] == rows["roc_auc"]["difference"]
+    width = {k: r["roc_auc"]["high"] - r["roc_auc"]["low"]
+             for k, r in (("rows", rows), ("grouped", grouped))}
+    assert width["grouped"] > 2 * width["rows"]  # ~sqrt(10) wider
+    assert "whole groups drawn: 400 groups" in ablation.render_bootstrap_markdown(grouped)
+    with pytest.raises(ValueError, match="groups"):
+        ablation.paired_bootstrap(y, a, b, groups=subject[:-1])

@@ -327,9 +327,7 @@ def test_facts_on_or_after_t_leave_features_unchanged(fact: str, offset: int) ->
     name, row = FACTS[fact](shifted(T, offset))
     before = inspection_features(frames).loc["I0", FEATURE_NAMES].astype(float)
     after = inspection_features(add(frames, name, row)).loc["I0", FEATURE_NAMES].astype(float)
-    # Unchanged up to float rounding: time-weighted sums are prefix sums over all subjects'
-    # events, so another subject's later event may move the last bit (1e-16), not more.
-    unchanged = np.allclose(before, after, rtol=1e-12, atol=1e-300, equal_nan=True)
+    unchanged = before.equals(after)
     assert unchanged == (offset >= 0), (before.compare(after), fact, offset)
 
 
@@ -452,3 +450,15 @@ def test_recent_features_halve_a_year_on() -> None:
         older = 2.0 ** (-(when - D(2020, 1, 1)).days / 365)
         assert f.loc["S1", "inspections_decided_recent"] == pytest.approx(expect + older)
     assert subject_features(frames, D(2022, 1, 1)).loc["S0", "complaints_recent"] == 0
+
+
+def test_recent_features_of_one_subject_ignore_others_dates() -> None:
+    """A typo'd far-future date on one subject changes nobody else's weights."""
+    def frames(other_day: str):
+        return make(2, complaints=[
+            dict(subject_uscc="S0", received_on=other_day, substantiated=False),
+            dict(subject_uscc="S1", received_on="2022-01-01", substantiated=False),
+            dict(subject_uscc="S1", received_on="2023-01-01", substantiated=False)])
+    a = subject_features(frames("2021-05-01"), D(2024, 1, 1)).loc["S1", "complaints_recent"]
+    b = subject_features(frames("2202-05-01"), D(2024, 1, 1)).loc["S1", "complaints_recent"]
+    assert a == b == pytest.approx(2 ** (-365 / 365) + 2 ** (-730 / 365))

@@ -113,3 +113,26 @@ def test_primary_key_is_the_most_shared_one() -> None:
     group, count = _primary(subj, key, 4)
     assert count == 2
     assert group.tolist() == [1, 1, 1, -1]  # S0 takes y (3 subjects) over x; S3 has none
+
+
+def test_a_subject_without_industry_keeps_its_own_rates() -> None:
+    frames = make(subjects=[subject("S0", industry=None), subject("S1")],
+                  inspections=[insp("I0", "S0", "2023-01-10", "fail"),
+                               insp("I1", "S1", "2023-01-10", "pass")])
+    f = subject_features(frames, D(2023, 6, 1)).loc["S0"]
+    assert np.isnan(f["industry_failure_rate"])
+    city = 0.5  # one fail, one pass before t
+    assert f["inspection_failure_rate_shrunk"] == pytest.approx(
+        (1 + PRIOR_INSPECTIONS * city) / (1 + PRIOR_INSPECTIONS))
+    assert not np.isnan(f["inspection_failure_rate_recent"])
+
+
+def test_others_registered_on_or_after_t_do_not_count() -> None:
+    frames = make(
+        subjects=[subject("S0"), subject("S1", registered_on="2023-03-01"),
+                  subject("S2", registered_on=None)],
+        addresses=[dict(subject_uscc=s, address_key="m") for s in ("S0", "S1", "S2")],
+    )
+    # S2 has no registration date: it counts as always there
+    assert subject_features(frames, D(2023, 3, 1)).loc["S0", "site_others"] == 1
+    assert subject_features(frames, D(2023, 3, 2)).loc["S0", "site_others"] == 2

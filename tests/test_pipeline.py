@@ -58,7 +58,8 @@ def test_model_card_and_evaluation(city: dict, tmp_path: Path) -> None:
     assert 0.5 < full["roc_auc"] <= 1 and full["top_k"]
     assert "without_graph" in card["metrics"]
     boot = card["graph_lift_bootstrap"]
-    assert boot["roc_auc"]["low"] <= boot["roc_auc"]["difference"] <= boot["roc_auc"]["high"]
+    assert boot["n_resamples"] == 500 and boot["roc_auc"]["low"] <= boot["roc_auc"]["high"]
+    assert "Is the graph's lift more than noise?" in training.card_markdown(card)
     folder = training.save(model, tmp_path, evaluation)
     again = training.load(tmp_path)
     assert again.version == model.version
@@ -79,6 +80,12 @@ def test_every_active_subject_scored_with_class_grade_and_reasons(city: dict,
     assert all(r["d"].to_native() == AS_OF for r in active)
     assert any(r["r"] for r in active)
     assert all(r["c"] is None for r in rows if r["status"] != "active")
+    # the run records how its classes were cut
+    runs = session_store.read("MATCH (r:ScoreRun {model_version: $v}) RETURN r.class_cuts AS c, "
+                              "r.class_cut_points AS p, r.subjects AS n", v=city["model"].version)
+    assert len(runs) == 1 and runs[0]["c"] == city["scores"].attrs["class_cuts"]
+    assert runs[0]["p"] == pytest.approx(list(city["scores"].attrs["class_cut_points"]))
+    assert runs[0]["n"] == len(active)
     # classes follow probability
     by_class = pd.DataFrame(active).groupby("c")["p"].max()
     assert list(by_class.sort_values().index) == sorted(by_class.index)
@@ -255,7 +262,7 @@ def test_analyst_notebook_runs_in_a_real_kernel(city: dict, server_env: dict[str
 
     codes = [i for i, c in enumerate(notebook.cells) if c.cell_type == "code"]
     assert f"model {city['model'].version}; as of {AS_OF}" in text(codes[0])
-    assert "risk classes cut at relative:0.7,1.3,2" in text(codes[1])
+    assert "risk classes cut at relative:0.7,1.3,2.0" in text(codes[1])
     riskiest = city["scores"].nlargest(1, "prob")["uscc"].iloc[0]
     assert riskiest in text(codes[2])  # the top-20 table, with reasons in words
     assert f"{riskiest}: " in text(codes[3]) and "within two links" in text(codes[3])

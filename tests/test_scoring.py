@@ -54,6 +54,11 @@ def test_class_cuts_parse(text: str, points: tuple[float, ...]) -> None:
     cuts = ClassCuts.parse(text)
     assert cuts.points(np.full(10, 0.1)) == pytest.approx(points)
     assert ClassCuts.parse(cuts.describe()) == cuts
+    thirds = ClassCuts("relative", (1 / 3, 1.0, 2.0))
+    assert ClassCuts.parse(thirds.describe()) == thirds  # lossless
+    assert ClassCuts.parse("Relative:1,2,3").mode == "relative"
+    with pytest.raises(ValueError, match="NaN"):
+        cuts.points(np.array([0.1, np.nan]))
 
 
 def test_quantile_class_cuts_give_the_shares() -> None:
@@ -64,7 +69,8 @@ def test_quantile_class_cuts_give_the_shares() -> None:
 
 
 @pytest.mark.parametrize("text", ["relative:2,1,3", "absolute:0.1,0.2", "odd:1,2,3",
-                                  "relative:a,b,c", "relative:0,1,2", "quantile:.5,.5,.5,.5"])
+                                  "relative:a,b,c", "relative:0,1,2", "quantile:.5,.5,.5,.5",
+                                  "0.7,1.3,2", "absolute:0.1,0.5,1.5"])
 def test_bad_class_cuts_are_refused(text: str) -> None:
     with pytest.raises(ValueError):
         ClassCuts.parse(text)

@@ -10,7 +10,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from riskgraph.api.settings import Settings, open_store
@@ -106,6 +105,7 @@ def run_evaluate(settings: Settings, truth_dir: Path | None) -> dict[str, Any]:
     """Print the current model's card; with a synthetic city's truth, compare scores to it."""
     from riskgraph.graph.draw_queries import population
     from riskgraph.models import training
+    from riskgraph.models.evaluation import top_share_lift
 
     model = training.load(settings.home / "models")
     folder = settings.home / "models" / model.version
@@ -236,14 +236,6 @@ def _plan(args: argparse.Namespace, settings: Settings, store: Store) -> int:
     truth = truth_frame(Path(args.truth)) if args.truth else None
     print(plan(store, load_spec(Path(args.spec)), truth).to_string(index=False))
     return 0
-
-
-def top_share_lift(score: np.ndarray, true: np.ndarray, fraction: float = 0.10) -> float:
-    """Expected violations (by ``true``) of the top ``fraction`` by ``score``, over those of
-    a random draw of the same size; ties broken by position, so the result is stable."""
-    k = max(1, int(round(fraction * len(score))))
-    top = np.argsort(-score, kind="stable")[:k]
-    return float(true[top].sum() / (k * true.mean()))
 
 
 def truth_frame(truth_dir: Path) -> pd.DataFrame:

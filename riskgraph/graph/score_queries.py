@@ -22,6 +22,13 @@ REMOVE s.risk_prob, s.risk_class, s.credit_points, s.credit_grade, s.risk_reason
        s.scored_at, s.model_version
 """
 
+# One node per scoring run: how its classes were cut. With relative cuts a class depends
+# on the mean probability of the subjects scored together, so the thresholds are kept.
+RUN = """
+MERGE (r:ScoreRun {model_version: $version, scored_at: $scored_at})
+SET r.class_cuts = $cuts, r.class_cut_points = $points, r.subjects = $subjects
+"""
+
 CLASS_COUNTS = """
 MATCH (s:Subject) WHERE s.risk_class IS NOT NULL
 RETURN s.risk_class AS risk_class, count(s) AS subjects, avg(s.risk_prob) AS mean_prob
@@ -45,6 +52,10 @@ def write_scores(store: Store, scores: pd.DataFrame, version: str, scored_at: dt
         store.write(WRITE, rows=rows[start:start + batch_size], scored_at=scored_at,
                     version=version)
     store.write(CLEAR_UNSCORED, version=version)
+    if "class_cuts" in scores.attrs:
+        store.write(RUN, version=version, scored_at=scored_at, cuts=scores.attrs["class_cuts"],
+                    points=[float(x) for x in scores.attrs["class_cut_points"]],
+                    subjects=len(rows))
     return len(rows)
 
 

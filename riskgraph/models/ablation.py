@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from numpy.typing import ArrayLike
 
 from riskgraph.models.evaluation import _fmt
@@ -87,8 +88,14 @@ def paired_bootstrap(
     top_fraction: float = 0.10,
     seed: int = 0,
     confidence: float = 0.95,
+    groups: ArrayLike | None = None,
 ) -> dict[str, Any]:
     """Paired bootstrap of the differences A - B in ROC-AUC, PR-AUC and top-k lift.
+
+    With ``groups`` (e.g. the subject of each inspection row) whole groups are drawn
+    with replacement instead of rows — a cluster bootstrap: rows of one subject share
+    features and outcomes, so drawing them one by one makes the interval too narrow.
+    The top-k cut then takes ``round(top_fraction * rows drawn)`` rows of each resample.
 
     Each resample draws ``len(y_true)`` rows with replacement and scores the *same* rows
     with both models, so the spread of A - B reflects only which rows happened to be in
@@ -141,17 +148,30 @@ def paired_bootstrap(
 
     rng = np.random.default_rng(seed)
     positives = np.flatnonzero(y)
+    if groups is not None:
+        g = np.asarray(groups).ravel()
+        if g.shape != y.shape:
+            raise ValueError(f"groups has {g.shape} rows, y_true {y.shape}")
+        codes, uniques = pd.factorize(g)
+        n_groups = len(uniques)
     diffs = []
     skipped = 0
     for _ in range(n_resamples):
-        weights = np.bincount(rng.integers(0, n, n), minlength=n)
+        if groups is None:
+            weights = np.bincount(rng.integers(0, n, n), minlength=n)
+            k_r = k
+        else:
+            drawn = np.bincount(rng.integers(0, n_groups, n_groups), minlength=n_groups)
+            weights = drawn[codes]
+            k_r = _top_k(int(weights.sum()), top_fraction)
         n_pos = int(weights[positives].sum())
-        if n_pos == 0 or n_pos == n:
+        if n_pos == 0 or n_pos == int(weights.sum()):
             skipped += 1
             continue
         diffs.append(
             np.subtract(
-                _weighted_metrics(ranked_a, weights, k), _weighted_metrics(ranked_b, weights, k)
+                _weighted_metrics(ranked_a, weights, k_r),
+                _weighted_metrics(ranked_b, weights, k_r),
             )
         )
 
@@ -173,7 +193,8 @@ def paired_bootstrap(
             entry["p_not_better"] = round(float(np.mean(d <= 0.0)), 4)
         result[name] = entry
     result.update(
-        n_resamples=int(n_resamples), skipped=skipped, confidence=float(confidence), seed=seed
+        n_resamples=int(n_resamples), skipped=skipped, confidence=float(confidence), seed=seed,
+        resampled="rows" if groups is None else f"{n_groups} groups",
     )
     return result
 
@@ -227,6 +248,9 @@ def render_bootstrap_markdown(
     lines += [
         "",
         f"Paired bootstrap: {used:,} resamples of the same test rows "
-        f"({result['skipped']:,} skipped with a single class), seed {result['seed']}. " + verdict,
+        + (f"(whole groups drawn: {result['resampled']}) "
+           if result.get("resampled", "rows") != "rows" else "")
+        + f"({result['skipped']:,} skipped with a single class), seed {result['seed']}. "
+        + verdict,
     ]
     return "\n".join(lines) + "\n"

@@ -219,3 +219,15 @@ def render_markdown(evaluation: Evaluation, title: str = "Model evaluation") -> 
             f"{_fmt(b.observed_rate)} | {b.count:,} |"
         )
     return "\n".join(lines) + "\n"
+
+
+def top_share_lift(score: ArrayLike, true: ArrayLike, fraction: float = 0.10) -> float:
+    """Expected violations (by the true probability ``true``) of the top ``fraction`` of
+    subjects by ``score``, over those of a random draw of the same size. Ties in score are
+    broken by position (stable), so equal inputs give equal results."""
+    s, p = np.asarray(score, np.float64), np.asarray(true, np.float64)
+    if not len(s) or len(s) != len(p):
+        raise ValueError("score and true must be non-empty and of one length")
+    k = max(1, int(round(fraction * len(s))))
+    top = np.argsort(-s, kind="stable")[:k]
+    return float(p[top].sum() / (k * p.mean()))

@@ -14,7 +14,6 @@ import pandas as pd
 
 _SPAN = 1 << 24  # days per owner in a sort key (45,000 years)
 _OFF = 1 << 23
-_DECAY_REF = 47_482  # 2100-01-01 in days since 1970
 
 
 class Events:
@@ -32,7 +31,7 @@ class Events:
         self.start = np.searchsorted(self.subj, np.arange(n + 1))
         vals = np.zeros(len(order)) if values is None else np.nan_to_num(values[ok][order])
         self.cum = np.concatenate([[0.0], np.cumsum(vals)])
-        self._decay: dict[float, tuple[int, np.ndarray]] = {}
+        self._decay: dict[float, tuple[np.ndarray, np.ndarray]] = {}
 
     def _pos(self, subj: np.ndarray, t: np.ndarray) -> np.ndarray:
         return np.searchsorted(self.key, subj * _SPAN + np.clip(t + _OFF, 0, _SPAN - 1))
@@ -48,15 +47,24 @@ class Events:
 
     def decayed(self, subj: np.ndarray, t: np.ndarray, half_life: float) -> np.ndarray:
         """Events of each subject before t, each weighted 2^(-(t - day) / half_life)."""
+        if not half_life >= 1.0:
+            raise ValueError(f"half_life must be at least one day, got {half_life}")
         if half_life not in self._decay:
-            # A fixed reference day (not the data's newest) keeps each weight independent
-            # of other events; 2100 keeps weights of the years 1000-3000 in float range.
-            ref = _DECAY_REF
+            # Weights relative to each subject's own last event (<= 1), summed per subject:
+            # one subject's value never depends on another's events, not even in rounding.
+            last = np.zeros(self.n, np.float64)
+            has = np.diff(self.start) > 0
+            last[has] = self.day[self.start[1:][has] - 1]
+            ref = last[self.subj]
             w = np.exp2((self.day.astype(np.float64) - ref) / half_life)
-            self._decay[half_life] = (ref, np.concatenate([[0.0], np.cumsum(w)]))
-        ref, cum = self._decay[half_life]
-        total = cum[self._pos(subj, t)] - cum[self.start[subj]]
-        return np.clip(total, 0.0, None) * np.exp2((ref - np.asarray(t, np.float64)) / half_life)
+            within = pd.Series(w).groupby(self.subj, sort=False).cumsum().to_numpy()
+            self._decay[half_life] = (last, within)
+        last, within = self._decay[half_life]
+        pos = self._pos(subj, t)
+        has = pos > self.start[subj]
+        total = np.where(has, within[np.maximum(pos - 1, 0)] if len(within) else 0.0, 0.0)
+        scale = np.exp2((last[subj] - np.asarray(t, np.float64)) / half_life)
+        return np.where(has, total * scale, 0.0)
 
     def since_last(self, subj: np.ndarray, t: np.ndarray) -> np.ndarray:
         """Days from each subject's last event before t to t (NaN when none)."""

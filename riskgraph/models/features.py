@@ -270,14 +270,15 @@ def _own_sorted(h: _History, subj: np.ndarray, t: np.ndarray) -> dict[str, np.nd
         fails, decided, out=np.full(len(subj), np.nan), where=decided > 0
     )
     out["days_since_last_inspection"] = h.inspections.since_last(subj, t)
-    out.update(h.groups.features(subj, t, fails, decided))
+    groups, prior = h.groups.features(subj, t, fails, decided)
+    out.update(groups)
     # Recent conduct weighs more (risk drifts): events weighted by a one-year half-life.
     for name, ev in (("complaints", h.complaints), ("penalties", h.penalties),
                      ("inspection_failures", h.failures),
                      ("inspections_decided", h.groups.own["decided"])):
         out[f"{name}_recent"] = ev.decayed(subj, t, HALF_LIFE_DAYS)
     out["inspection_failure_rate_recent"] = (
-        (out["inspection_failures_recent"] + GROUP_PRIOR * out["industry_failure_rate"])
+        (out["inspection_failures_recent"] + GROUP_PRIOR * prior)
         / (out["inspections_decided_recent"] + GROUP_PRIOR))
     for name, (on, off) in h.listed.items():
         out[f"list_{name}"] = on.count(subj, t) - off.count(subj, t)

@@ -16,7 +16,9 @@ The prior is the city's failure rate before t (for the industry, premises, phone
 rates) or the subject's industry rate (for its own shrunk failure rate). Unlike the link
 graph, groups have no hub cap: a rate over a market of 300 stalls is a sound statistic,
 where 300 links would glue unrelated stalls into one cluster. A subject with several
-addresses, phones or legal representatives takes the most widely shared one.
+addresses, phones or legal representatives takes the most widely shared one (counted
+today: ties and addresses carry no dates), so a neighbour at its secondary address is
+not counted; the others' events and registrations count strictly before t.
 """
 
 from __future__ import annotations
@@ -106,15 +108,18 @@ class GroupRates:
             out[name] = np.where(has, per.count(g, t) - own, np.nan)
         return out
 
-    def features(self, subj: np.ndarray, t: np.ndarray,
-                 own_failures: np.ndarray, own_decided: np.ndarray) -> dict[str, np.ndarray]:
-        """Own-group and graph-group features of each (subject, day) pair."""
+    def features(self, subj: np.ndarray, t: np.ndarray, own_failures: np.ndarray,
+                 own_decided: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        """Own-group and graph-group features of each (subject, day) pair, and the prior
+        of the subject's own failure rate (its industry's, else the city's)."""
         city = self.city_rate(t)
         out: dict[str, np.ndarray] = {}
         ind = self._others("industry", subj, t)
         industry = _shrunk(ind["failures"], ind["decided"], city)
         out["industry_failure_rate"] = industry
-        out["inspection_failure_rate_shrunk"] = _shrunk(own_failures, own_decided, industry)
+        # no industry on record: the city's rate is the prior of the subject's own rate
+        prior = np.where(np.isnan(industry), city, industry)
+        out["inspection_failure_rate_shrunk"] = _shrunk(own_failures, own_decided, prior)
         for kind in GROUPS:
             o = self._others(kind, subj, t)
             others = o["members"]
@@ -123,7 +128,7 @@ class GroupRates:
             events = o["complaints"] + o["penalties"]
             out[f"{kind}_events_per_subject"] = np.divide(
                 events, others, out=np.full(len(subj), np.nan), where=others > 0)
-        return out
+        return out, prior
 
 
 def _shrunk(failures: np.ndarray, decided: np.ndarray, prior: np.ndarray) -> np.ndarray:

@@ -78,9 +78,12 @@ class Links:
         With ``around`` (USCCs), only the subjects within ``hops`` links of them (their
         ego network); without, the whole graph — at city scale that is millions of Python
         objects, so prefer the sparse matrices for whole-city work. Nodes are USCCs with
-        ``component``; edges carry ``kinds``, the sorted names of the edge kinds (a pair
-        of subjects can share a person *and* an address). Unknown USCCs raise KeyError.
+        ``component``; edges carry ``kinds``, the names of their edge kinds in
+        ``EDGE_KINDS`` order (a pair of subjects can share a person *and* an address).
+        Unknown USCCs raise KeyError.
         """
+        if isinstance(around, str):
+            around = [around]
         if around is None:
             nodes = np.arange(len(self.usccs))
         else:

@@ -45,12 +45,15 @@ class ClassCuts:
     def parse(cls, text: str) -> ClassCuts:
         """Parse ``relative:0.7,1.3,2``, ``absolute:0.05,0.15,0.3`` or
         ``quantile:.5,.3,.15,.05``."""
-        mode, _, rest = text.partition(":")
+        mode, sep, rest = text.partition(":")
+        if not sep:
+            raise ValueError(f"class cuts {text!r}: write MODE:VALUES, MODE one of relative, "
+                             "absolute, quantile")
         try:
             values = tuple(float(v) for v in rest.split(","))
         except ValueError:
             raise ValueError(f"class cuts {text!r}: values must be numbers") from None
-        cuts = cls(mode.strip(), values)
+        cuts = cls(mode.strip().lower(), values)
         cuts.points(np.array([0.1, 0.2]))  # validates
         return cuts
 
@@ -58,6 +61,8 @@ class ClassCuts:
         """The three probability thresholds for these scores."""
         p = np.asarray(prob, dtype=np.float64)
         v = np.asarray(self.values, dtype=np.float64)
+        if not len(p) or np.isnan(p).any():
+            raise ValueError("class cuts need at least one score and no NaN")
         if self.mode == "quantile":
             return quantile_cut_points(p, self.values)
         if self.mode not in ("relative", "absolute"):
@@ -67,6 +72,8 @@ class ClassCuts:
             raise ValueError(f"{self.mode} class cuts must be 3 positive increasing values, "
                              f"got {self.values}")
         if self.mode == "absolute":
+            if v[2] > 1:
+                raise ValueError(f"absolute class cuts are probabilities, got {self.values}")
             return (float(v[0]), float(v[1]), float(v[2]))
         mean = float(p.mean()) if len(p) else 0.0
         if not mean > 0:
@@ -74,7 +81,7 @@ class ClassCuts:
         return tuple(float(x) for x in v * mean)  # type: ignore[return-value]
 
     def describe(self) -> str:
-        return f"{self.mode}:" + ",".join(f"{v:g}" for v in self.values)
+        return f"{self.mode}:" + ",".join(repr(float(v)) for v in self.values)
 
 
 def risk_class(

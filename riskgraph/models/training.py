@@ -105,10 +105,11 @@ def train(frames: GraphFrames, *, hub_cap: int = 30, test_fraction: float = 0.2,
         "top_10pct_lift": _diff(_top(full, 0.10), _top(ablation, 0.10), "lift"),
     }
     if test_rows["label"].nunique() == 2:
-        # Is the lift more than noise? Paired bootstrap over the test inspections.
+        # Is the lift more than noise? Paired bootstrap over the test period's subjects
+        # (all of a subject's inspections together: they are not independent).
         report["graph_lift_bootstrap"] = paired_bootstrap(
             test_rows["label"].astype(int).to_numpy(), probs["full"], probs["without_graph"],
-            seed=random_state)
+            seed=random_state, groups=test_rows["subject_uscc"].to_numpy())
     deployed = clone(base).fit(rows[list(FEATURE_NAMES)], rows["label"].astype(int))
     digest = hashlib.sha256(json.dumps([report["rows"], report["train_window"],
                                         deployed.get_params(), list(FEATURE_NAMES)],

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from riskgraph.models.evaluation import top_share_lift as top_lift
 from riskgraph.synth import vocab
 from riskgraph.synth.city import City
 from riskgraph.synth.history import YEARS
@@ -34,13 +35,6 @@ from riskgraph.synth.subjects import LATENT_SD
 COMPLAINT_SLOPE, PENALTY_SLOPE = 0.8, 1.0  # as in riskgraph.synth.history
 _GRID = np.linspace(-4.0, 4.0, 161)
 _CHUNK = 50_000
-
-
-def top_lift(score: np.ndarray, true: np.ndarray, fraction: float = 0.10) -> float:
-    """Expected violations of the top ``fraction`` by score over those of a random draw."""
-    k = max(1, int(round(fraction * len(score))))
-    top = np.argsort(-score, kind="stable")[:k]
-    return float(true[top].sum() / (k * true.mean()))
 
 
 def posterior_probability(city: City, *, cluster_known: bool = True,
