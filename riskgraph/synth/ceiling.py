@@ -15,9 +15,13 @@ inspections and the graph carry more). Comparing a model's top-10 % lift with
 - ``perfect``: the true probability
 
 says whether a gap is the model's fault or the data's. Diagnosis only: never used to
-score. Approximations: the latent is taken as constant over the history (it drifts by
-``TREND_SD`` a year, so recent events deserve more weight than this gives them) and
-penalties that follow failed visits are treated as independent evidence.
+score. Approximations, each of which leaves information a model can use: the latent is taken
+as constant over the history (it drifts by ``TREND_SD`` a year, so recent events deserve
+more weight), the new-business effect is taken at ``as_of`` for every past event, and the
+posterior ignores whether complaints were substantiated, penalty severities, absences at
+inspections, list entries, and the shares of risk a subject has with its premises and its
+legal representative. Penalties that follow failed visits are counted as independent
+evidence. ``bayes_own_no_cluster`` treats every subject as outside a shell cluster.
 """
 
 from __future__ import annotations
