@@ -144,7 +144,7 @@ def main() -> None:
               f"test period: ROC-AUC {card['metrics']['full']['roc_auc']:.3f} "
               f"(without graph {card['metrics']['without_graph']['roc_auc']:.3f}); "
               f"graph lift {card['graph_lift']}; ROC-AUC lift 95 % CI "
-              f"[{boot['low']:+.4f}, {boot['high']:+.4f}] (paired bootstrap of test inspections)",
+              f"[{boot['low']:+.4f}, {boot['high']:+.4f}] (paired bootstrap over the test period's subjects)",
               f"hidden truth: Spearman {rho:.3f}; top 10 % of subjects by score hold {top:.2f}x "
               f"the true expected violations of a random 10 % (perfect knowledge: {best:.2f}x)",
               "reference rankings (riskgraph.synth.ceiling, top-10 % lift by hidden truth): "
