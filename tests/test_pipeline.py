@@ -123,6 +123,32 @@ def test_plan_compares_strategies_by_model_and_by_hidden_truth(city: dict,
     assert len(plan(session_store, spec)) == 3  # without truth: the model's view only
 
 
+def test_plan_command_compares_ratio_sets(city: dict, session_store: Store, tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    import argparse
+
+    from riskgraph.api import commands
+    from riskgraph.models.draws.errors import SpecError
+
+    spec_path = tmp_path / "task.json"
+    spec_path.write_text(json.dumps(spec_for(session_store, "P-2")))
+    args = argparse.Namespace(spec=str(spec_path), truth=str(city["root"] / "truth"),
+                              ratios=["A=0.01,B=0.03,C=0.1,D=0.8", "a=0.05,b=0.05,c=0.05,d=0.05"])
+    assert commands._plan(args, None, session_store) == 0
+    out = capsys.readouterr().out
+    assert out.count("class ratios") == 3 and "'D': 0.8" in out
+    assert out.count("differentiated") == 6  # model and hidden truth, three times
+    with pytest.raises(SpecError) as bad:
+        commands._plan(argparse.Namespace(spec=str(spec_path), truth=None, ratios=["A:1"]),
+                       None, session_store)
+    assert bad.value.code == "invalid_spec"
+    with pytest.raises(SpecError) as high:
+        commands._plan(argparse.Namespace(spec=str(spec_path), truth=None,
+                                          ratios=["A=0.01,B=0.03,C=0.1,D=1.5"]), None,
+                       session_store)
+    assert high.value.code == "ratio_out_of_range"
+
+
 def test_draw_verify_publish_and_tamper(city: dict, session_store: Store, tmp_path: Path) -> None:
     spec = load_spec(spec_for(session_store, "T-1"))
     record = make_draw(session_store, spec, tmp_path, created_at=dt.datetime(2026, 10, 1, 9))

@@ -234,8 +234,31 @@ def _plan(args: argparse.Namespace, settings: Settings, store: Store) -> int:
     from riskgraph.models.draws.service import plan
 
     truth = truth_frame(Path(args.truth)) if args.truth else None
-    print(plan(store, load_spec(Path(args.spec)), truth).to_string(index=False))
+    spec = load_spec(Path(args.spec))
+    variants = [spec] + [load_spec({**spec.model_dump(), "class_ratios": parse_ratios(text)})
+                         for text in args.ratios or []]
+    for variant in variants:
+        if len(variants) > 1:
+            print(f"class ratios {variant.class_ratios}:")
+        print(plan(store, variant, truth).to_string(index=False))
     return 0
+
+
+def parse_ratios(text: str) -> dict[str, float]:
+    """``A=0.01,B=0.03,C=0.1,D=0.8`` as a mapping (the spec validates the values)."""
+    from riskgraph.models.draws.errors import SpecError
+
+    out: dict[str, float] = {}
+    for part in text.split(","):
+        key, sep, value = part.partition("=")
+        try:
+            if not sep:
+                raise ValueError
+            out[key.strip().upper()] = float(value)
+        except ValueError:
+            raise SpecError(f"ratios {text!r}: write CLASS=RATIO pairs, e.g. "
+                            "A=0.01,B=0.03,C=0.1,D=0.8", code="invalid_spec") from None
+    return out
 
 
 def truth_frame(truth_dir: Path) -> pd.DataFrame:
@@ -286,6 +309,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("plan", help="expected violations per 1,000 inspections for a spec")
     p.add_argument("spec")
     p.add_argument("--truth", help="a synthetic city's truth folder")
+    p.add_argument("--ratios", action="append", metavar="A=..,B=..,C=..,D=..",
+                   help="also plan the task with these class ratios (repeatable), to compare "
+                        "what steeper or flatter ratios buy")
     p.set_defaults(func=_draw_cmd(_plan))
 
     from riskgraph.api import demo
