@@ -16,19 +16,16 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import pandas as pd
 from sklearn.metrics import roc_auc_score
 
-from benchmarks.scoring import frames_from_city
+from benchmarks.scoring import AS_OF, generated_city, publish
 from riskgraph.models import training
 from riskgraph.models.ablation import paired_bootstrap
 from riskgraph.models.estimator import RiskClassifier
@@ -42,9 +39,7 @@ from riskgraph.models.features import (
 )
 from riskgraph.models.groups import GRAPH_GROUP_FEATURES
 from riskgraph.models.linkage import build_links
-from riskgraph.synth import generate_city
 
-AS_OF = dt.date(2026, 9, 30)
 VARIANTS = {
     "own history": OWN_FEATURES,
     "own + group rates": OWN_FEATURES + GRAPH_GROUP_FEATURES,
@@ -59,14 +54,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=3)
     parser.add_argument("--out", default=str(Path(__file__).parent / "results" / "ablation.txt"))
     args = parser.parse_args()
-    root = Path(tempfile.mkdtemp(prefix="rg-bench-ablation-"))
-    try:
-        generate_city(root / "in", scale=args.subjects, seed=args.seed, as_of=AS_OF,
-                      truth_dir=root / "truth")
-        frames = frames_from_city(root / "in")
-        truth = pd.read_csv(root / "truth" / "subject_risk.csv").set_index("uscc")["p_violation"]
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
+    frames, truth, _ = generated_city(args.subjects, args.seed)
+    truth = truth.set_index("uscc")["p_violation"]
     links = build_links(frames)
     rows = inspection_features(frames, links).sort_values(["inspected_on", "subject_uscc"])
     subjects = subject_features(frames, AS_OF, links)
@@ -100,9 +89,7 @@ def main() -> None:
                                  groups=test["subject_uscc"].to_numpy())["roc_auc"]
             ci = f"{r['difference']:+.4f} [{r['low']:+.4f}, {r['high']:+.4f}]"
         text.append(f"{name:<22} {n:>3} {auc:>12.4f} {ci:>28} {lift:>21.3f}x {seconds:>8.0f}")
-    out = "\n".join(text)
-    print(out)
-    Path(args.out).write_text(out + "\n")
+    publish("\n".join(text), args.out)
 
 
 if __name__ == "__main__":

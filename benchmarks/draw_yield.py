@@ -15,9 +15,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
@@ -25,16 +23,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import pandas as pd
 
-from benchmarks.scoring import frames_from_city
+from benchmarks.scoring import AS_OF, generated_city, publish
 from riskgraph.models import training
 from riskgraph.models.draws import load_spec
 from riskgraph.models.draws.planning import expected_yield
 from riskgraph.models.linkage import build_links
 from riskgraph.models.scores import score_subjects
 from riskgraph.models.scoring import ClassCuts, risk_class
-from riskgraph.synth import generate_city
 
-AS_OF = dt.date(2026, 9, 30)
 RATIO_SETS = {
     "national practice (default)": {"A": 0.03, "B": 0.05, "C": 0.15, "D": 0.40},
     "steeper": {"A": 0.02, "B": 0.05, "C": 0.15, "D": 0.50},
@@ -51,18 +47,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", default=str(Path(__file__).parent / "results" / "draw_yield.txt"))
     args = parser.parse_args()
-    root = Path(tempfile.mkdtemp(prefix="rg-bench-yield-"))
-    try:
-        generate_city(root / "in", scale=args.subjects, seed=args.seed, as_of=AS_OF,
-                      truth_dir=root / "truth")
-        frames = frames_from_city(root / "in")
-        links = build_links(frames)
-        model, _ = training.train(frames, trained_at=dt.datetime(2026, 10, 1), links=links)
-        scores = score_subjects(frames, model, AS_OF, links=links)
-        truth = pd.read_csv(root / "truth" / "subject_risk.csv")
-        items = pd.read_csv(root / "in" / "items.csv", dtype=str)
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
+    frames, truth, items = generated_city(args.subjects, args.seed)
+    links = build_links(frames)
+    model, _ = training.train(frames, trained_at=dt.datetime(2026, 10, 1), links=links)
+    scores = score_subjects(frames, model, AS_OF, links=links)
 
     subjects = frames.subjects.set_index("uscc")
     pop = scores.merge(truth[["uscc", "p_violation"]], on="uscc")
@@ -105,9 +93,7 @@ def main() -> None:
             f"{by_model.loc['top_k', 'per_1000']:>7.1f} {by_model.loc['top_k', 'lift']:>9.2f}")
     lines += ["", "every eligible subject keeps pi >= its class ratio > 0; 'true classes' cuts the "
               "same relative thresholds on the true probability (perfect knowledge)."]
-    text = "\n".join(lines)
-    print(text)
-    Path(args.out).write_text(text + "\n")
+    publish("\n".join(lines), args.out)
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ import neo4j
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.scoring import publish
 from riskgraph.etl.loader import LoadOptions, load_folder
 from riskgraph.graph import embedded
 from riskgraph.graph.projection import project
@@ -164,10 +165,7 @@ def main() -> None:
               f"loader peak memory (max RSS of this process after the first load): "
               f"{load_peak_mb:,.0f} MB; after reload and projection: {peak_mb:,.0f} MB",
               "targets: >= 25,000 rows/s overall, >= 0.70 of raw CREATE, <= 2,048 MB at 880,000 subjects"]
-    text = "\n".join(lines)
-    print(text)
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(text + "\n")
+    publish("\n".join(lines), args.out)
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ import pandas as pd
 
 from riskgraph.etl.normalize import address_key, phone_key
 from riskgraph.models import training
+from riskgraph.models.evaluation import top_share_lift
 from riskgraph.models.features import FEATURE_NAMES, subject_features
 from riskgraph.models.frames import GraphFrames
 from riskgraph.models.linkage import build_links
@@ -83,6 +84,26 @@ def frames_from_city(folder: Path) -> GraphFrames:
     )
 
 
+def generated_city(subjects: int, seed: int) -> tuple[GraphFrames, pd.DataFrame, pd.DataFrame]:
+    """Generate a city in a temporary folder; return its frames, its hidden truth
+    (``subject_risk.csv``) and its item catalogue (``items.csv``). The files are removed."""
+    root = Path(tempfile.mkdtemp(prefix="rg-bench-city-"))
+    try:
+        generate_city(root / "in", scale=subjects, seed=seed, as_of=AS_OF,
+                      truth_dir=root / "truth")
+        return (frames_from_city(root / "in"), pd.read_csv(root / "truth" / "subject_risk.csv"),
+                pd.read_csv(root / "in" / "items.csv", dtype=str))
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def publish(text: str, out: str | Path) -> None:
+    """Print a benchmark's table and write it to its results file."""
+    print(text)
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    Path(out).write_text(text + "\n")
+
+
 def rss_gb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024
 
@@ -124,9 +145,8 @@ def main() -> None:
         truth = pd.read_csv(root / "truth" / "subject_risk.csv")
         merged = scores.merge(truth, on="uscc")
         rho = merged["prob"].corr(merged["p_violation"], method="spearman")
-        k = len(merged) // 10
-        top = merged.nlargest(k, "prob")["p_violation"].sum() / (0.1 * merged["p_violation"].sum())
-        best = merged.nlargest(k, "p_violation")["p_violation"].sum() / (0.1 * merged["p_violation"].sum())
+        top = top_share_lift(merged["prob"], merged["p_violation"])
+        best = top_share_lift(merged["p_violation"], merged["p_violation"])
     finally:
         shutil.rmtree(root, ignore_errors=True)
     del frames, links, feats
@@ -149,10 +169,7 @@ def main() -> None:
               f"the true expected violations of a random 10 % (perfect knowledge: {best:.2f}x)",
               "reference rankings (riskgraph.synth.ceiling, top-10 % lift by hidden truth): "
               + ", ".join(f"{k} {v:.2f}x" for k, v in limits.items())]
-    text = "\n".join(lines)
-    print(text)
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(text + "\n")
+    publish("\n".join(lines), args.out)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from riskgraph.synth.ceiling import ceilings, posterior_probability, top_lift
+from riskgraph.synth.ceiling import ceilings, posterior_probability
 from riskgraph.synth.city import build_city
 from riskgraph.synth.inspections import FAIL, PASS
 
@@ -44,8 +44,3 @@ def test_more_failures_raise_the_posterior(city) -> None:
     assert (after[inspected] >= before[inspected]).all()
     assert np.allclose(after[~inspected], before[~inspected])
 
-
-def test_top_lift() -> None:
-    true = np.array([0.1, 0.1, 0.1, 0.7])
-    assert top_lift(true, true, 0.25) == pytest.approx(0.7 / 0.25)
-    assert top_lift(-true, true, 0.25) == pytest.approx(0.1 / 0.25)

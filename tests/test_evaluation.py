@@ -9,7 +9,13 @@ import pytest
 from sklearn.metrics import average_precision_score, roc_auc_score
 
 from riskgraph.models import ablation
-from riskgraph.models.evaluation import evaluate, reliability_table, render_markdown, top_k_hits
+from riskgraph.models.evaluation import (
+    evaluate,
+    reliability_table,
+    render_markdown,
+    top_k_hits,
+    top_share_lift,
+)
 from riskgraph.models.replay import (
     first_half_days,
     paired_bootstrap,
@@ -314,3 +320,9 @@ def test_grouped_bootstrap_draws_whole_groups_and_is_wider_for_clustered_rows() 
     assert "whole groups drawn: 400 groups" in ablation.render_bootstrap_markdown(grouped)
     with pytest.raises(ValueError, match="groups"):
         ablation.paired_bootstrap(y, a, b, groups=subject[:-1])
+
+
+def test_top_share_lift() -> None:
+    true = np.array([0.1, 0.1, 0.1, 0.7])
+    assert top_share_lift(true, true, 0.25) == pytest.approx(0.7 / 0.25)
+    assert top_share_lift(-true, true, 0.25) == pytest.approx(0.1 / 0.25)

@@ -205,7 +205,7 @@ class _History:
         self.inspections = Events(is_, idays, iok, n)
         self.failures = Events(is_, idays, iok & (outcome == "fail"), n)
         self.not_found = Events(is_, idays, iok & (outcome == "not_found"), n)
-        decided = Events(is_, idays, iok & np.isin(outcome, ["pass", "fail"]), n)
+        self.decided = Events(is_, idays, iok & np.isin(outcome, ["pass", "fail"]), n)
 
         le = frames.list_entries
         ls = lookup(idx, le["subject_uscc"])
@@ -226,7 +226,7 @@ class _History:
                               ("serious_dishonest", lname == "serious_dishonest"))
         }
         self.groups = GroupRates(group_ids(frames, idx), self.registered, self.reg_ok, {
-            "failures": self.failures, "decided": decided,
+            "failures": self.failures, "decided": self.decided,
             "complaints": self.complaints, "penalties": self.penalties})
 
 
@@ -275,7 +275,7 @@ def _own_sorted(h: _History, subj: np.ndarray, t: np.ndarray) -> dict[str, np.nd
     # Recent conduct weighs more (risk drifts): events weighted by a one-year half-life.
     for name, ev in (("complaints", h.complaints), ("penalties", h.penalties),
                      ("inspection_failures", h.failures),
-                     ("inspections_decided", h.groups.own["decided"])):
+                     ("inspections_decided", h.decided)):
         out[f"{name}_recent"] = ev.decayed(subj, t, HALF_LIFE_DAYS)
     out["inspection_failure_rate_recent"] = (
         (out["inspection_failures_recent"] + GROUP_PRIOR * prior)

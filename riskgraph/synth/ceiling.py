@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from riskgraph.models.evaluation import top_share_lift as top_lift
+from riskgraph.models.evaluation import top_share_lift
 from riskgraph.synth import vocab
 from riskgraph.synth.city import City
 from riskgraph.synth.history import YEARS
@@ -86,6 +86,6 @@ def ceilings(city: City, fraction: float = 0.10) -> dict[str, float]:
         "bayes_own_no_cluster": posterior_probability(city, cluster_known=False),
         "bayes_own": posterior_probability(city),
     }
-    out = {name: top_lift(score[open_], true, fraction) for name, score in rankings.items()}
-    out["perfect"] = top_lift(true, true, fraction)
+    out = {name: top_share_lift(score[open_], true, fraction) for name, score in rankings.items()}
+    out["perfect"] = top_share_lift(true, true, fraction)
     return out
