@@ -25,8 +25,8 @@ import pandas as pd
 
 from benchmarks.scoring import AS_OF, generated_city, publish
 from riskgraph.models import training
-from riskgraph.models.draws import load_spec
-from riskgraph.models.draws.planning import expected_yield
+from riskgraph.models.draws import DrawSpec, load_spec
+from riskgraph.models.draws.planning import expected_yield, ratios_for_lift
 from riskgraph.models.linkage import build_links
 from riskgraph.models.scores import score_subjects
 from riskgraph.models.scoring import ClassCuts, risk_class
@@ -39,6 +39,7 @@ RATIO_SETS = {
     "key item, base 3 %: D 80 %": {"A": 0.01, "B": 0.03, "C": 0.10, "D": 0.80},
     "key item: B 2 %, D 80 %": {"A": 0.01, "B": 0.02, "C": 0.10, "D": 0.80},
 }
+TARGETS = (1.6, 2.0)  # lifts by the model to solve class ratios for (same task size)
 
 
 def main() -> None:
@@ -72,27 +73,38 @@ def main() -> None:
                  pop["risk_class"].value_counts(normalize=True).sort_index().items()),
              "", "violations found per 1,000 inspections, by the hidden truth; uniform = a "
              "random draw of the same expected size (baseline)", "",
-             f"{'class ratios':<30} {'drawn':>6} {'uniform':>8} {'model classes':>14} "
+             f"{'class ratios':<36} {'drawn':>6} {'uniform':>8} {'model classes':>14} "
              f"{'x uniform':>9} {'true classes':>13} {'x uniform':>9} {'top-k':>7} "
              f"{'x uniform':>9}"]
-    for name, ratios in RATIO_SETS.items():
-        spec = load_spec({"id": "YIELD", "departments": [key["department"]],
+    def task(ratios: dict[str, float]) -> DrawSpec:
+        return load_spec({"id": "YIELD", "departments": [key["department"]],
                           "items": [key["item_code"]], "as_of": AS_OF.isoformat(),
                           "seed": 1, "class_ratios": ratios,
                           "min_interval_days": {c: 0 for c in "ABCD"}})
+
+    sets = dict(RATIO_SETS)
+    for target in TARGETS:  # solved by the model, at the default task's size
+        solved = ratios_for_lift(task(RATIO_SETS["national practice (default)"]), pop,
+                                 catalogue, target)
+        sets[f"solved for {target:g}x: " + "/".join(
+            f"{100 * solved.ratios[c]:.3g}" for c in "ABCD")] = solved.ratios
+    for name, ratios in sets.items():
+        spec = task(ratios)
         by_model = expected_yield(spec, pop, catalogue, truth="true_prob").set_index("strategy")
         by_truth = expected_yield(spec, perfect, catalogue, truth="true_prob").set_index(
             "strategy")
         u = by_model.loc["uniform"]
         lines.append(
-            f"{name:<30} {u['inspections']:>6.0f} {u['per_1000']:>8.1f} "
+            f"{name:<36} {u['inspections']:>6.0f} {u['per_1000']:>8.1f} "
             f"{by_model.loc['differentiated', 'per_1000']:>14.1f} "
             f"{by_model.loc['differentiated', 'lift']:>9.2f} "
             f"{by_truth.loc['differentiated', 'per_1000']:>13.1f} "
             f"{by_truth.loc['differentiated', 'lift']:>9.2f} "
             f"{by_model.loc['top_k', 'per_1000']:>7.1f} {by_model.loc['top_k', 'lift']:>9.2f}")
     lines += ["", "every eligible subject keeps pi >= its class ratio > 0; 'true classes' cuts the "
-              "same relative thresholds on the true probability (perfect knowledge)."]
+              "same relative thresholds on the true probability (perfect knowledge); 'solved' "
+              "ratios (in %) come from `riskgraph plan --target-lift` on the model's "
+              "probabilities, keeping the default task's size."]
     publish("\n".join(lines), args.out)
 
 

@@ -23,6 +23,11 @@ def test_demo_then_each_command(tmp_path: Path) -> None:
                       "7. plan and draw", "where to look"):
             assert stage in out, stage
         assert "verify: match=True hash_ok=True chain_ok=True" in out
+        # the task's ratios are solved for 2x by the model, or the demo says why not
+        assert "ratios for 2x by the model" in out or "no ratios reach 2x" in out
+        found = next(line for line in out.splitlines() if line.startswith("this draw, by the "
+                                                                          "hidden truth"))
+        assert float(found.rsplit(" ", 1)[-1].rstrip("x")) > 1.0  # risk-weighted finds more
         public = next(line.split()[-1] for line in out.splitlines() if "public draw list" in line)
         table = pd.read_csv(public)
         assert len(table) > 0 and {"uscc", "name", "items"} <= set(table.columns)

@@ -6,7 +6,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from riskgraph.models.draws import InputError, RecordError, expected_yield, merge_visits, run_draw
+from riskgraph.models.draws import (
+    InputError,
+    RecordError,
+    SpecError,
+    expected_yield,
+    merge_visits,
+    run_draw,
+)
+from riskgraph.models.draws.planning import ratios_for_lift
 from tests.draw_factories import (
     CREATED,
     make_catalogue,
@@ -57,6 +65,56 @@ def test_expected_yield_judges_the_score_against_a_hidden_truth() -> None:
     with pytest.raises(InputError) as err:
         expected_yield(spec, pop, make_catalogue())
     assert err.value.code == "invalid_value"
+
+
+def _classed(n: int = 400, seed: int = 1) -> pd.DataFrame:
+    """Subjects whose class follows their probability, as scoring makes them."""
+    pop = make_population(n, seed=seed)
+    pop["prob"] = np.random.default_rng(seed).beta(1.2, 8.0, n)
+    pop["risk_class"] = pd.cut(pop["prob"], [0, 0.06, 0.15, 0.3, 1],
+                               labels=list("ABCD")).astype(str)
+    pop.loc[:9, "risk_class"] = ""  # a few not yet classified: they keep the base ratio
+    return pop
+
+
+@pytest.mark.parametrize("target", [1.2, 1.5, 1.8])
+def test_ratios_for_lift_reach_the_target_at_the_same_size(target: float) -> None:
+    pop, cat = _classed(), make_catalogue()
+    spec = make_spec(items=["X2"])  # a key item: ratios may reach 100 %
+    solved = ratios_for_lift(spec, pop, cat, target)
+    before = expected_yield(spec, pop, cat).set_index("strategy")
+    after = expected_yield(make_spec(items=["X2"], class_ratios=solved.ratios), pop,
+                           cat).set_index("strategy")
+    # the planning aid, fed the solved ratios, confirms the lift the solver promised
+    assert after.loc["differentiated", "lift"] == pytest.approx(solved.lift)
+    assert target <= solved.lift < target + 0.02  # the least steep: just enough
+    # the same expected number of inspections, up to rounding the ratios to 0.01 %
+    assert solved.size == pytest.approx(before.loc["uniform", "inspections"], abs=0.5)
+    r = [solved.ratios[c] for c in "ABCD"]
+    assert r == sorted(r) and r[0] >= spec.min_ratio and r[-1] <= 1.0
+    steeper = ratios_for_lift(spec, pop, cat, target + 0.1)
+    assert steeper.steepness > solved.steepness
+    assert steeper.ratios["A"] <= solved.ratios["A"] and steeper.ratios["D"] >= solved.ratios["D"]
+
+
+def test_ratios_for_lift_respect_cap_floor_and_say_when_out_of_reach() -> None:
+    pop, cat = _classed(), make_catalogue()
+    with pytest.raises(SpecError) as far:
+        ratios_for_lift(make_spec(items=["X2"]), pop, cat, 50.0)
+    assert far.value.code == "target_unreachable" and far.value.details["max_lift"] > 1
+    # without a key item no ratio may pass the 50 % cap: less is reachable
+    capped = far.value.details["max_lift"]
+    with pytest.raises(SpecError) as low:
+        ratios_for_lift(make_spec(items=["X1"]), pop, cat, 50.0)
+    assert low.value.details["max_lift"] < capped
+    solved = ratios_for_lift(make_spec(items=["X1"]), pop, cat, 1.3)
+    assert max(solved.ratios.values()) <= 0.5
+    floored = ratios_for_lift(make_spec(items=["X2"], min_ratio=0.02), pop, cat, 1.5)
+    assert min(floored.ratios.values()) >= 0.02  # a higher floor keeps class A drawable
+    for bad in (0.5, float("nan")):
+        with pytest.raises(SpecError) as err:
+            ratios_for_lift(make_spec(items=["X2"]), pop, cat, bad)
+        assert err.value.code == "invalid_spec"
 
 
 def test_merged_visits_visit_each_subject_once_with_every_department() -> None:

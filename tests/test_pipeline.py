@@ -133,20 +133,33 @@ def test_plan_command_compares_ratio_sets(city: dict, session_store: Store, tmp_
     spec_path = tmp_path / "task.json"
     spec_path.write_text(json.dumps(spec_for(session_store, "P-2")))
     args = argparse.Namespace(spec=str(spec_path), truth=str(city["root"] / "truth"),
-                              ratios=["A=0.01,B=0.03,C=0.1,D=0.8", "a=0.05,b=0.05,c=0.05,d=0.05"])
+                              ratios=["A=0.01,B=0.03,C=0.1,D=0.8", "a=0.05,b=0.05,c=0.05,d=0.05"],
+                              target_lift=[1.6])
     assert commands._plan(args, None, session_store) == 0
     out = capsys.readouterr().out
-    assert out.count("class ratios") == 3 and "'D': 0.8" in out
-    assert out.count("differentiated") == 6  # model and hidden truth, three times
-    with pytest.raises(SpecError) as bad:
-        commands._plan(argparse.Namespace(spec=str(spec_path), truth=None, ratios=["A:1"]),
+    assert out.count("class ratios {") == 4 and "'D': 0.8" in out
+    assert out.count("differentiated") == 8  # model and hidden truth, four times
+    # the solved ratios, planned by the model, give the lift asked for
+    assert "ratios for 1.6x by the model" in out and "class_ratios: {A: " in out
+    tables = out.split("class ratios {")
+    solved = next(line for line in tables[-1].splitlines()
+                  if line.split()[:2] == ["model", "differentiated"])
+    assert 1.6 <= float(solved.split()[-1]) < 1.65
+
+    def run(**kw: object) -> None:
+        commands._plan(argparse.Namespace(**{"spec": str(spec_path), "truth": None,
+                                             "ratios": None, "target_lift": None, **kw}),
                        None, session_store)
+
+    with pytest.raises(SpecError) as bad:
+        run(ratios=["A:1"])
     assert bad.value.code == "invalid_spec"
     with pytest.raises(SpecError) as high:
-        commands._plan(argparse.Namespace(spec=str(spec_path), truth=None,
-                                          ratios=["A=0.01,B=0.03,C=0.1,D=1.5"]), None,
-                       session_store)
+        run(ratios=["A=0.01,B=0.03,C=0.1,D=1.5"])
     assert high.value.code == "ratio_out_of_range"
+    with pytest.raises(SpecError) as far:
+        run(target_lift=[40.0])
+    assert far.value.code == "target_unreachable"
 
 
 def test_draw_verify_publish_and_tamper(city: dict, session_store: Store, tmp_path: Path) -> None:

@@ -231,12 +231,18 @@ def _visits(args: argparse.Namespace, settings: Settings, store: Store) -> int:
 
 def _plan(args: argparse.Namespace, settings: Settings, store: Store) -> int:
     from riskgraph.models.draws import load_spec
-    from riskgraph.models.draws.service import plan
+    from riskgraph.models.draws.service import plan, ratios_for
 
     truth = truth_frame(Path(args.truth)) if args.truth else None
     spec = load_spec(Path(args.spec))
     variants = [spec] + [load_spec({**spec.model_dump(), "class_ratios": parse_ratios(text)})
                          for text in args.ratios or []]
+    for target in args.target_lift or []:
+        solved = ratios_for(store, spec, target)
+        print(f"ratios for {target:g}x by the model, {solved.size:,.0f} expected inspections "
+              f"as the spec's (steepness {solved.steepness:.2f}):\n  {solved.spec_text()}")
+        variants.append(load_spec({**spec.model_dump(), "class_ratios": solved.ratios,
+                                   "class_multipliers": None}))
     for variant in variants:
         if len(variants) > 1:
             print(f"class ratios {variant.class_ratios}:")
@@ -312,6 +318,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--ratios", action="append", metavar="A=..,B=..,C=..,D=..",
                    help="also plan the task with these class ratios (repeatable), to compare "
                         "what steeper or flatter ratios buy")
+    p.add_argument("--target-lift", action="append", type=float, metavar="X",
+                   help="also find and plan the least steep class ratios expected to find X "
+                        "times the violations of a uniform draw of the same size (repeatable)")
     p.set_defaults(func=_draw_cmd(_plan))
 
     from riskgraph.api import demo

@@ -20,7 +20,7 @@ from riskgraph.models.draws.audit import Verification, publication, verify, veri
 from riskgraph.models.draws.engine import run_draw
 from riskgraph.models.draws.errors import InputError, RecordError
 from riskgraph.models.draws.estimate import estimate_prevalence
-from riskgraph.models.draws.planning import expected_yield
+from riskgraph.models.draws.planning import RatioPlan, expected_yield, ratios_for_lift
 from riskgraph.models.draws.record import canonical_json
 from riskgraph.models.draws.spec import DrawSpec
 
@@ -140,9 +140,7 @@ def plan(store: Store, spec: DrawSpec, truth: pd.DataFrame | None = None) -> pd.
     (``uscc, true_prob``; the hidden truth of a synthetic city) also from the real ones
     (``basis`` "hidden truth"), which judges the model.
     """
-    population = draw_queries.population(store, str(spec.as_of))
-    population["prob"] = population["prob"].astype(float)
-    catalogue = draw_queries.catalogue(store)
+    population, catalogue = _planning_inputs(store, spec)
     frames = [expected_yield(spec, population, catalogue).assign(basis="model")]
     if truth is not None:
         population = population.merge(truth[["uscc", "true_prob"]], on="uscc", how="left")
@@ -150,3 +148,17 @@ def plan(store: Store, spec: DrawSpec, truth: pd.DataFrame | None = None) -> pd.
                       .assign(basis="hidden truth"))
     out = pd.concat(frames, ignore_index=True)
     return out[["basis", *[c for c in out.columns if c != "basis"]]]
+
+
+def ratios_for(store: Store, spec: DrawSpec, target: float) -> RatioPlan:
+    """The least steep class ratios expected to find ``target`` times the violations per
+    inspection of a uniform draw of the task's size, by the model's calibrated probabilities
+    (see :func:`ratios_for_lift`)."""
+    population, catalogue = _planning_inputs(store, spec)
+    return ratios_for_lift(spec, population, catalogue, target)
+
+
+def _planning_inputs(store: Store, spec: DrawSpec) -> tuple[pd.DataFrame, pd.DataFrame]:
+    population = draw_queries.population(store, str(spec.as_of))
+    population["prob"] = population["prob"].astype(float)
+    return population, draw_queries.catalogue(store)
