@@ -25,7 +25,7 @@ class SpecError(DrawError):
 
     Codes: ``invalid_spec``, ``ratio_out_of_range``, ``ratio_above_cap``, ``unknown_class``,
     ``unknown_item``, ``unknown_department``, ``item_department_mismatch``,
-    ``department_without_items``, ``missing_seed``.
+    ``department_without_items``, ``missing_seed``, ``target_unreachable``.
     """
 
     code = "invalid_spec"
