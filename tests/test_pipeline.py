@@ -146,6 +146,14 @@ def test_plan_command_compares_ratio_sets(city: dict, session_store: Store, tmp_
                   if line.split()[:2] == ["model", "differentiated"])
     assert 1.6 <= float(solved.split()[-1]) < 1.65
 
+    def truth_lift(table: str) -> float:
+        row = next(line for line in table.splitlines()
+                   if line.split()[:3] == ["hidden", "truth", "differentiated"])
+        return float(row.split()[-1])
+
+    # by the hidden truth too, the solved ratios find more than the spec's flatter ones
+    assert truth_lift(tables[-1]) > truth_lift(tables[1]) > 1.0
+
     def run(**kw: object) -> None:
         commands._plan(argparse.Namespace(**{"spec": str(spec_path), "truth": None,
                                              "ratios": None, "target_lift": None, **kw}),
