@@ -14,7 +14,7 @@ from riskgraph.models.draws import (
     merge_visits,
     run_draw,
 )
-from riskgraph.models.draws.planning import ratios_for_lift
+from riskgraph.models.draws.planning import class_plan, ratios_for_lift
 from tests.draw_factories import (
     CREATED,
     make_catalogue,
@@ -95,6 +95,20 @@ def test_ratios_for_lift_reach_the_target_at_the_same_size(target: float) -> Non
     steeper = ratios_for_lift(spec, pop, cat, target + 0.1)
     assert steeper.steepness > solved.steepness
     assert steeper.ratios["A"] <= solved.ratios["A"] and steeper.ratios["D"] >= solved.ratios["D"]
+
+
+def test_class_plan_shows_where_the_visits_go() -> None:
+    pop, cat = _classed(), make_catalogue()
+    spec = make_spec(items=["X2"])
+    table = class_plan(spec, pop, cat).set_index("risk_class")
+    assert list(table.index) == ["A", "B", "C", "D", "U"]
+    assert table["eligible"].sum() == len(pop)
+    assert table.loc["U", "ratio"] == spec.base_ratio
+    assert table.loc["D", "ratio"] == spec.class_ratios["D"]
+    assert table["inspections"].sum() == pytest.approx(
+        expected_yield(spec, pop, cat).set_index("strategy").loc["uniform", "inspections"])
+    means = table.loc[list("ABCD"), "mean_prob"].to_numpy()
+    assert (np.diff(means) > 0).all() and table["share"].sum() == pytest.approx(1.0)
 
 
 def test_ratios_for_lift_respect_cap_floor_and_say_when_out_of_reach() -> None:

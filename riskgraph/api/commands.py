@@ -231,7 +231,7 @@ def _visits(args: argparse.Namespace, settings: Settings, store: Store) -> int:
 
 def _plan(args: argparse.Namespace, settings: Settings, store: Store) -> int:
     from riskgraph.models.draws import load_spec
-    from riskgraph.models.draws.service import plan, ratios_for
+    from riskgraph.models.draws.service import classes, plan, ratios_for
 
     truth = truth_frame(Path(args.truth)) if args.truth else None
     spec = load_spec(Path(args.spec))
@@ -247,6 +247,7 @@ def _plan(args: argparse.Namespace, settings: Settings, store: Store) -> int:
         if len(variants) > 1:
             print(f"class ratios {variant.class_ratios}:")
         print(plan(store, variant, truth).to_string(index=False))
+        print(classes(store, variant).to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     return 0
 
 

@@ -66,7 +66,14 @@ def run_demo(args: argparse.Namespace, settings: Settings) -> int:
     from riskgraph.etl.loader import LoadOptions, load_folder
     from riskgraph.graph import draw_queries, embedded
     from riskgraph.models.draws import SpecError, load_spec
-    from riskgraph.models.draws.service import make_draw, plan, publish, ratios_for, verify_draw
+    from riskgraph.models.draws.service import (
+        classes,
+        make_draw,
+        plan,
+        publish,
+        ratios_for,
+        verify_draw,
+    )
     from riskgraph.models.linkage import build_links
     from riskgraph.synth import generate_city
 
@@ -137,6 +144,8 @@ def run_demo(args: argparse.Namespace, settings: Settings) -> int:
                   f"{solved.spec_text()}")
             table = plan(store, spec, truth_frame)
             print(table.to_string(index=False))
+        print("where the visits go:")
+        print(classes(store, spec).to_string(index=False, float_format=lambda v: f"{v:.4g}"))
         existing = draw_queries.get(store, spec.id)
         record = existing or make_draw(store, spec, home / "draws",
                                        created_at=dt.datetime.now(dt.UTC).replace(microsecond=0))

@@ -74,6 +74,29 @@ def expected_yield(
     )
 
 
+def class_plan(
+    spec: DrawSpec, population: pd.DataFrame, catalogue: pd.DataFrame, *, score: str = "prob"
+) -> pd.DataFrame:
+    """Per risk class (A-D, and U when present): eligible subjects, ratio, expected
+    inspections and their share of the task, and the class's mean ``score`` — where the
+    task's visits go, before it is drawn."""
+    plan = resolve_task(spec, catalogue)
+    eligible = eligible_population(plan, population, extra=(score,))
+    eligible["p"] = _probabilities(eligible, score)
+    rows = []
+    for cls_ in (*CLASSES, UNCLASSIFIED):
+        members = eligible[eligible["risk_class"] == cls_]
+        if cls_ == UNCLASSIFIED and members.empty:
+            continue
+        ratio = float(plan.ratios[cls_])
+        rows.append((cls_, len(members), ratio, len(members) * ratio,
+                     float(members["p"].mean()) if len(members) else np.nan))
+    table = pd.DataFrame(rows, columns=["risk_class", "eligible", "ratio", "inspections",
+                                        f"mean_{score}"])
+    table["share"] = table["inspections"] / table["inspections"].sum()
+    return table
+
+
 @dataclass(frozen=True)
 class RatioPlan:
     """Class ratios that reach a target lift, and what they are expected to give."""

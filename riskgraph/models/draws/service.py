@@ -20,7 +20,12 @@ from riskgraph.models.draws.audit import Verification, publication, verify, veri
 from riskgraph.models.draws.engine import run_draw
 from riskgraph.models.draws.errors import InputError, RecordError
 from riskgraph.models.draws.estimate import estimate_prevalence
-from riskgraph.models.draws.planning import RatioPlan, expected_yield, ratios_for_lift
+from riskgraph.models.draws.planning import (
+    RatioPlan,
+    class_plan,
+    expected_yield,
+    ratios_for_lift,
+)
 from riskgraph.models.draws.record import canonical_json
 from riskgraph.models.draws.spec import DrawSpec
 
@@ -156,6 +161,12 @@ def ratios_for(store: Store, spec: DrawSpec, target: float) -> RatioPlan:
     (see :func:`ratios_for_lift`)."""
     population, catalogue = _planning_inputs(store, spec)
     return ratios_for_lift(spec, population, catalogue, target)
+
+
+def classes(store: Store, spec: DrawSpec) -> pd.DataFrame:
+    """Where the task's visits go, class by class, by the model's probabilities."""
+    population, catalogue = _planning_inputs(store, spec)
+    return class_plan(spec, population, catalogue)
 
 
 def _planning_inputs(store: Store, spec: DrawSpec) -> tuple[pd.DataFrame, pd.DataFrame]:
