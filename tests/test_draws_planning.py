@@ -89,7 +89,8 @@ def test_ratios_for_lift_reach_the_target_at_the_same_size(target: float) -> Non
     assert after.loc["differentiated", "lift"] == pytest.approx(solved.lift)
     assert target <= solved.lift < target + 0.02  # the least steep: just enough
     # the same expected number of inspections, up to rounding the ratios to 0.01 %
-    assert solved.size == pytest.approx(before.loc["uniform", "inspections"], abs=0.5)
+    assert solved.size == pytest.approx(before.loc["uniform", "inspections"], abs=0.05)
+    assert solved.size == pytest.approx(after.loc["uniform", "inspections"])
     r = [solved.ratios[c] for c in "ABCD"]
     assert r == sorted(r) and r[0] >= spec.min_ratio and r[-1] <= 1.0
     steeper = ratios_for_lift(spec, pop, cat, target + 0.1)
@@ -129,6 +130,56 @@ def test_ratios_for_lift_respect_cap_floor_and_say_when_out_of_reach() -> None:
         with pytest.raises(SpecError) as err:
             ratios_for_lift(make_spec(items=["X2"]), pop, cat, bad)
         assert err.value.code == "invalid_spec"
+
+
+def test_ratios_for_lift_at_the_edges() -> None:
+    cat, spec = make_catalogue(), make_spec(items=["X2"], min_ratio=0.02)
+    pop = _classed()
+    with pytest.raises(SpecError) as far:
+        ratios_for_lift(spec, pop, cat, 50.0)
+    most = far.value.details["max_lift"]
+    for target in (most, most - 1e-3, 1 + 0.99 * (most - 1)):  # at and near the most
+        solved = ratios_for_lift(spec, pop, cat, target)
+        r = np.array([solved.ratios[c] for c in "ABCD"])
+        assert np.isfinite(r).all() and np.isfinite([solved.lift, solved.size]).all()
+        assert solved.lift >= target - 1e-9 and (np.diff(r) >= 0).all()
+        assert r.min() == 0.02  # the floor binds: class A stays drawable at 2 %
+        after = expected_yield(make_spec(items=["X2"], min_ratio=0.02,
+                                         class_ratios=solved.ratios), pop, cat)
+        assert after.set_index("strategy").loc["uniform", "inspections"] == pytest.approx(
+            solved.size)
+    # 1x is a uniform draw: every class at the same ratio (up to rounding)
+    flat = ratios_for_lift(spec, pop[pop["risk_class"] != ""], cat, 1.0)
+    assert max(flat.ratios.values()) - min(flat.ratios.values()) <= 2e-4
+    assert flat.steepness == pytest.approx(0.0, abs=1e-6)
+    # absent classes take a neighbour's ratio, so the ratios still rise from A to D
+    for gone in ("D", "A", "BC"):
+        part = pop[~pop["risk_class"].isin(list(gone))].reset_index(drop=True)
+        solved = ratios_for_lift(spec, part, cat, 1.2)
+        r = [solved.ratios[c] for c in "ABCD"]
+        assert r == sorted(r) and solved.lift >= 1.2
+    # a class without risk goes to the floor when the target asks for it
+    zero = pop.copy()
+    zero.loc[zero["risk_class"] == "A", "prob"] = 0.0
+    assert ratios_for_lift(spec, zero, cat, 1.5).ratios["A"] == 0.02
+    # nothing classified, or everyone in one class: nothing to tilt
+    for cls_ in ("", "B"):
+        with pytest.raises(SpecError) as none:
+            ratios_for_lift(spec, pop.assign(risk_class=cls_), cat, 1.1)
+        assert none.value.code == "target_unreachable"
+
+
+def test_ratios_for_lift_replace_class_multipliers() -> None:
+    pop, cat = _classed(), make_catalogue()
+    spec = make_spec(items=["X2"], base_ratio=0.05,
+                     class_multipliers={"A": 0.5, "B": 1, "C": 2, "D": 4})
+    solved = ratios_for_lift(spec, pop, cat, 1.5)
+    size = expected_yield(spec, pop, cat).set_index("strategy").loc["uniform", "inspections"]
+    assert solved.size == pytest.approx(size, abs=0.05)  # the multipliers' size is kept
+    planned = expected_yield(make_spec(items=["X2"], base_ratio=0.05,
+                                       class_ratios=solved.ratios), pop, cat)
+    assert planned.set_index("strategy").loc["differentiated", "lift"] == pytest.approx(
+        solved.lift)
 
 
 def test_merged_visits_visit_each_subject_once_with_every_department() -> None:

@@ -179,9 +179,14 @@ def test_draw_verify_publish_and_tamper(city: dict, session_store: Store, tmp_pa
     second = make_draw(session_store, load_spec(spec_for(session_store, "T-2")), tmp_path,
                        created_at=dt.datetime(2026, 10, 1, 10))
     assert second["prev_hash"] == record["hash"]
+    third = make_draw(session_store, load_spec(spec_for(session_store, "T-CHAIN")), tmp_path,
+                      created_at=dt.datetime(2026, 10, 1, 11))
+    assert third["prev_hash"] == second["hash"]  # the chain grows from its newest record
+    assert [r["draw_id"] for r in draw_queries.chain(session_store)][-3:] == ["T-1", "T-2", "T-CHAIN"]
 
     report = verify_draw(session_store, "T-1", tmp_path)
     assert report.verification.match and report.verification.hash_ok and report.chain_ok
+    assert verify_draw(session_store, "T-CHAIN", tmp_path).chain_ok
     assert report.live_population_same
 
     public = publish(session_store, "T-1", tmp_path)

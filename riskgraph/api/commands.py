@@ -8,7 +8,7 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -16,6 +16,9 @@ from riskgraph.api.settings import Settings, open_store
 from riskgraph.graph.store import Store
 from riskgraph.models.frames import GraphFrames
 from riskgraph.models.linkage import Links
+
+if TYPE_CHECKING:
+    from riskgraph.models.draws import DrawSpec
 
 log = logging.getLogger(__name__)
 
@@ -237,17 +240,24 @@ def _plan(args: argparse.Namespace, settings: Settings, store: Store) -> int:
     spec = load_spec(Path(args.spec))
     variants = [spec] + [load_spec({**spec.model_dump(), "class_ratios": parse_ratios(text)})
                          for text in args.ratios or []]
-    for target in args.target_lift or []:
-        solved = ratios_for(store, spec, target)
-        print(f"ratios for {target:g}x by the model, {solved.size:,.0f} expected inspections "
-              f"as the spec's (steepness {solved.steepness:.2f}):\n  {solved.spec_text()}")
-        variants.append(load_spec({**spec.model_dump(), "class_ratios": solved.ratios,
-                                   "class_multipliers": None}))
-    for variant in variants:
-        if len(variants) > 1:
+    many = len(variants) + len(args.target_lift or []) > 1
+
+    def show(variant: DrawSpec) -> None:
+        if many:
             print(f"class ratios {variant.class_ratios}:")
         print(plan(store, variant, truth).to_string(index=False))
         print(classes(store, variant).to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+
+    for variant in variants:
+        show(variant)
+    for target in args.target_lift or []:  # after the spec's own tables: it may not be reachable
+        solved = ratios_for(store, spec, target)
+        print(f"ratios for {target:g}x by the model, {solved.size:,.0f} expected inspections "
+              f"as the spec's (steepness {solved.steepness:.2f}):\n  {solved.spec_text()}"
+              + ("\n  (they replace the spec's class_multipliers)"
+                 if spec.class_multipliers is not None else ""))
+        show(load_spec({**spec.model_dump(), "class_ratios": solved.ratios,
+                        "class_multipliers": None}))
     return 0
 
 

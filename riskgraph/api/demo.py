@@ -5,14 +5,16 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import math
 import time
 from typing import Any
 
 from riskgraph.api.settings import Settings, open_store
 
 # The demo's task aims to find twice the violations of a uniform draw of the same size:
-# its class ratios are solved for that from the model's probabilities (docs/draws.md,
-# "What the class ratios buy"); the national-practice defaults are planned beside them.
+# its class ratios are solved for that from the model's probabilities, or for the most
+# its classes allow when 2x is out of reach (docs/draws.md, "What the class ratios buy");
+# the national-practice defaults are planned beside them.
 TARGET_LIFT = 2.0
 
 
@@ -45,6 +47,7 @@ def demo_spec(catalogue: Any, inspectors: Any, population: Any, as_of: dt.date,
                     "departments": [department], "items": [item], "regions": [region],
                     "cross_region": True, "as_of": as_of.isoformat(), "window_days": 30,
                     "workload_cap": workload_cap, "inspectors_per_subject": per_subject,
+                    "min_ratio": 0.01,  # every eligible subject keeps a 1 % chance at least
                     "seed": f"demo {as_of.isoformat()}"}
     raise ValueError("no region's task fits the qualified inspectors' capacity")
 
@@ -54,6 +57,9 @@ def drawn_yield(record: dict[str, Any], truth: Any, uniform_per_1000: float) -> 
     1,000 inspections, against a uniform draw's (the planning table's)."""
     drawn = [d["uscc"] for d in record["results"]["drawn"]]
     p = truth.set_index("uscc")["true_prob"].reindex(drawn)
+    if not drawn or p.isna().any() or uniform_per_1000 <= 0:
+        return (f"this draw, by the hidden truth: not judged ({len(drawn)} drawn, "
+                f"{int(p.isna().sum())} without a truth, uniform {uniform_per_1000:.1f})")
     found = 1000 * float(p.mean())
     return (f"this draw, by the hidden truth: {found:.1f} violations per 1,000 inspections "
             f"against {uniform_per_1000:.1f} for a uniform draw: "
@@ -132,16 +138,24 @@ def run_demo(args: argparse.Namespace, settings: Settings) -> int:
         print(f"expected yield with the default class ratios {spec.class_ratios}:")
         table = plan(store, spec, truth_frame)
         print(table.to_string(index=False))
+        target, solved = TARGET_LIFT, None
         try:
-            solved = ratios_for(store, spec, TARGET_LIFT)
-        except SpecError as exc:  # a city whose model cannot tell risk apart this well
-            print(f"no ratios reach {TARGET_LIFT:g}x: {exc}; drawing with the defaults")
+            solved = ratios_for(store, spec, target)
+        except SpecError as exc:  # the task's classes cannot concentrate risk this much
+            if exc.code != "target_unreachable":
+                raise
+            print(exc)
+            # the most this task's classes allow, in steps of 0.05
+            target = math.floor(float(exc.details.get("max_lift", 1.0)) * 20) / 20
+            solved = ratios_for(store, spec, target) if target > 1.0 else None
+        if solved is None:
+            print("drawing with the default ratios")
         else:
             spec_dict["class_ratios"] = solved.ratios
             spec_path.write_text(json.dumps(spec_dict, ensure_ascii=False, indent=2))
             spec = load_spec(spec_path)
-            print(f"ratios for {TARGET_LIFT:g}x by the model (key item, same size): "
-                  f"{solved.spec_text()}")
+            print(f"ratios for {target:g}x by the model (key item, same size, no class below "
+                  f"{spec.min_ratio:.0%}): {solved.spec_text()}")
             table = plan(store, spec, truth_frame)
             print(table.to_string(index=False))
         print("where the visits go:")

@@ -50,7 +50,7 @@ MATCH (i:Inspector)-[:IS]->(p)
 RETURN DISTINCT u AS uscc, i.inspector_id AS inspector_id
 """
 
-LATEST = "MATCH (d:Draw) WHERE NOT (d)<-[:NEXT]-(:Draw) RETURN d.draw_id AS draw_id, d.hash AS hash"
+LATEST = "MATCH (d:Draw) WHERE NOT (d)-[:NEXT]->(:Draw) RETURN d.draw_id AS draw_id, d.hash AS hash"
 
 SAVE = """
 CREATE (d:Draw {draw_id: $draw_id, hash: $hash, prev_hash: $prev_hash,

@@ -18,6 +18,7 @@ from riskgraph.models.draws.spec import (
 )
 
 MAX_STEEPNESS = 200.0  # beyond this gamma the ratios are the steepest (greedy) ones
+_TOL = 1e-9  # slack for floating-point sums when comparing lifts and sizes
 STRATEGIES = ("uniform", "differentiated", "top_k")
 YIELD_COLUMNS = ("strategy", "inspections", "expected_violations", "per_1000", "lift")
 
@@ -124,18 +125,20 @@ def ratios_for_lift(
     """The least steep class ratios whose draw is expected to find ``target`` times the
     violations per inspection of a uniform draw of the same size, by ``score``.
 
-    The task keeps its expected size (the spec's ratios over the eligible subjects) and
-    its unclassified subjects keep their ratio. Class c gets
-    ``clip(lambda * m_c ** gamma, floor, cap)``, where m_c is the class's mean score,
-    ``lambda`` keeps the size and ``gamma`` is the smallest steepness that reaches the
-    target: gamma 0 is a uniform draw, 1 draws in proportion to the class's risk, larger
-    values tilt further. The floor is the spec's ``min_ratio`` (no one becomes
-    undrawable); the cap is 100 % for a task with a key item, else NON_KEY_RATIO_CAP.
-    Judged by calibrated probabilities this is what the bureau can expect; raises
-    ``target_unreachable`` when even the steepest ratios (the riskiest classes filled to
-    the cap first) fall short, and says how far they get.
+    The task keeps its expected size (the spec's ratios over the eligible subjects, up to
+    rounding the ratios to ``places`` decimals) and its unclassified subjects keep their
+    ratio. Class c gets ``clip(lambda * m_c ** gamma, floor, cap)``, where m_c is the
+    class's mean score, ``lambda`` keeps the size and ``gamma`` is the smallest steepness
+    that reaches the target: gamma 0 is a uniform draw, 1 draws in proportion to the
+    class's risk, larger values tilt further. Ratios follow the class means, so they rise
+    from A to D when classes are cut on the score. The floor is the spec's ``min_ratio``
+    (no one becomes undrawable); the cap is 100 % for a task with a key item, else
+    NON_KEY_RATIO_CAP. Ratios are rounded towards the riskier classes (up where a class
+    is riskier than the draw's mean, down elsewhere), which can only raise the lift.
+    Raises ``target_unreachable`` when even the steepest ratios (the riskiest classes
+    filled to the cap first) fall short, and says how far they get.
     """
-    if not (np.isfinite(target) and target >= 1.0):
+    if not (np.isfinite(target) and target >= 1.0 - _TOL):
         raise SpecError(f"target lift must be a number >= 1, got {target}", code="invalid_spec")
     plan = resolve_task(spec, catalogue)
     eligible = eligible_population(plan, population, extra=(score,))
@@ -143,70 +146,79 @@ def ratios_for_lift(
     label = eligible["risk_class"].to_numpy(dtype=object)
     pi = eligible["pi"].to_numpy(dtype=float)
     size, mean = float(pi.sum()), float(s.mean())
-    if mean <= 0:
-        raise InputError(f"every eligible subject has {score} 0: no lift to plan",
-                         code="invalid_value", column=score)
     fixed = label == UNCLASSIFIED
     fixed_size, fixed_hits = float(pi[fixed].sum()), float((pi * s)[fixed].sum())
     present = [c for c in CLASSES if (label == c).any()]
     n = np.array([(label == c).sum() for c in present], dtype=float)
     m = np.array([s[label == c].mean() for c in present])
+    if not present or mean <= 0 or m.max() <= 0:
+        raise SpecError("no classified subject carries risk to tilt the draw towards",
+                        code="target_unreachable", max_lift=1.0)
     floor = float(spec.min_ratio)
     cap = 1.0 if plan.uncapped else NON_KEY_RATIO_CAP
     budget = size - fixed_size
-    if not present or not (floor * n.sum() <= budget <= cap * n.sum()):
+    if not (floor * n.sum() * (1 - _TOL) <= budget <= cap * n.sum() * (1 + _TOL)):
         raise SpecError("the task's size cannot be kept within the floor and cap of the "
                         "ratios", code="target_unreachable")
-    # log of m relative to the largest: the weights stay finite however steep gamma is
-    logm = np.log(np.maximum(m, 1e-12) / m.max())
+    # log of the class means relative to the largest; the ratios are solved in logs, so
+    # they stay finite however steep gamma is
+    logm = np.log(np.maximum(m, 1e-300) / m.max())
+    lfloor, lcap = np.log(floor), np.log(cap)
 
     def ratios_at(gamma: float) -> np.ndarray:
         if np.isinf(gamma):  # the steepest: riskiest classes filled to the cap first
             r = np.full(len(n), floor)
             left = budget - floor * n.sum()
-            for i in np.argsort(-m, kind="stable"):
-                r[i] += min(left / n[i], cap - floor)
+            for i in np.lexsort((-np.arange(len(m)), -m)):  # equal means: higher class first
+                r[i] += min(max(left, 0.0) / n[i], cap - floor)
                 left -= (r[i] - floor) * n[i]
             return r
-        w = np.exp(gamma * logm)
-        lo, hi = np.log(floor), np.log(cap) - float((gamma * logm).min())
-        for _ in range(200):  # size grows with lambda: bisect its log to machine precision
+        tilt = gamma * logm
+        lo, hi = lfloor - tilt.max(), lcap - tilt.min()
+        for _ in range(200):  # the size grows with log lambda: bisect to machine precision
             mid = 0.5 * (lo + hi)
-            if (n * np.clip(np.exp(mid) * w, floor, cap)).sum() < budget:
+            if (n * np.exp(np.clip(mid + tilt, lfloor, lcap))).sum() < budget:
                 lo = mid
             else:
                 hi = mid
-        return np.clip(np.exp(hi) * w, floor, cap)
+        return np.exp(np.clip(hi + tilt, lfloor, lcap))
 
     def lift(r: np.ndarray) -> float:
         return float(((n * r * m).sum() + fixed_hits) / (((n * r).sum() + fixed_size) * mean))
 
-    steepest = lift(ratios_at(np.inf))
-    if steepest < target:
+    def rounded(r: np.ndarray) -> np.ndarray:
+        # up where the class is riskier than the draw, down elsewhere: the lift can only
+        # rise (each change moves inspections towards classes above the draw's mean)
+        q, draw_mean = 10.0 ** places, lift(r) * mean
+        up = m > draw_mean
+        out = np.where(up, np.ceil(r * q - 1e-6) / q, np.floor(r * q + 1e-6) / q)
+        return np.clip(out, floor, cap)
+
+    steepest = rounded(ratios_at(np.inf))
+    if lift(steepest) < target - _TOL:
         raise SpecError(f"no class ratios reach {target:g}x for this task: the steepest, "
                         f"which fill the riskiest classes to the {cap:.0%} cap first, "
-                        f"give {steepest:.2f}x", code="target_unreachable",
-                        max_lift=round(steepest, 4))
-    lo, hi = 0.0, MAX_STEEPNESS
-    if lift(ratios_at(hi)) < target:
-        lo = hi = np.inf
-    for _ in range(60 if np.isfinite(hi) else 0):
-        mid = 0.5 * (lo + hi)
-        if lift(ratios_at(mid)) < target:
-            lo = mid
-        else:
-            hi = mid
-    gamma = hi
-    rounded = np.clip(np.round(ratios_at(gamma), places), floor, cap)
-    while lift(rounded) < target and np.isfinite(gamma):  # rounding must not lose the target
-        gamma = gamma * 1.001 + 1e-6 if gamma < MAX_STEEPNESS else np.inf
-        rounded = np.clip(np.round(ratios_at(gamma), places), floor, cap)
-    ratios = dict(zip(present, (float(r) for r in rounded), strict=True))
+                        f"give {lift(steepest):.2f}x", code="target_unreachable",
+                        max_lift=np.floor(lift(steepest) * 1e4) / 1e4)  # reachable as given
+    if lift(ratios_at(MAX_STEEPNESS)) < target - _TOL:
+        gamma, solved = np.inf, steepest
+    else:
+        lo, hi = 0.0, MAX_STEEPNESS
+        for _ in range(60):
+            mid = 0.5 * (lo + hi)
+            if lift(ratios_at(mid)) < target - _TOL:
+                lo = mid
+            else:
+                hi = mid
+        gamma, solved = hi, rounded(ratios_at(hi))
+    if not np.isfinite(solved).all():  # never expected: refuse rather than plan nonsense
+        raise SpecError("class ratios could not be solved", code="target_unreachable")
+    ratios = dict(zip(present, (float(r) for r in solved), strict=True))
     full: dict[str, float] = {}
-    for c in CLASSES:  # an empty class takes its lower neighbour's ratio (else the upper's)
-        full[c] = ratios.get(c, full[CLASSES[CLASSES.index(c) - 1]] if full else np.nan)
-    for c in reversed(CLASSES):
-        if np.isnan(full[c]):
-            full[c] = full[CLASSES[CLASSES.index(c) + 1]]
-    return RatioPlan(full, float(target), lift(rounded),
-                     float((n * rounded).sum() + fixed_size), float(gamma))
+    for i, c in enumerate(CLASSES):  # an absent class takes its lower neighbour's ratio
+        below = [ratios[k] for k in CLASSES[:i] if k in ratios]
+        above = [ratios[k] for k in CLASSES[i + 1:] if k in ratios]
+        full[c] = ratios[c] if c in ratios else (below[-1] if below else above[0])
+    return RatioPlan(full, float(target), lift(solved),
+                     float((n * solved).sum() + fixed_size), float(gamma))
+
