@@ -11,6 +11,7 @@ import pytest
 
 from riskgraph.etl.loader import LoadOptions, load_folder
 from riskgraph.graph import draw_queries, score_queries
+from riskgraph.graph.errors import ChainConflict
 from riskgraph.graph.projection import project
 from riskgraph.graph.store import Store
 from riskgraph.models import training
@@ -187,6 +188,14 @@ def test_draw_verify_publish_and_tamper(city: dict, session_store: Store, tmp_pa
     report = verify_draw(session_store, "T-1", tmp_path)
     assert report.verification.match and report.verification.hash_ok and report.chain_ok
     assert verify_draw(session_store, "T-CHAIN", tmp_path).chain_ok
+    # a draw sealed after T-1 while T-2 was being saved cannot fork the chain: it is refused
+    late = {**third, "draw_id": "T-LATE", "spec": {**third["spec"], "id": "T-LATE"},
+            "prev_hash": record["hash"], "hash": "f" * 64}
+    with pytest.raises(ChainConflict) as conflict:
+        draw_queries.save(session_store, late, json.dumps(late))
+    assert conflict.value.code == "chain_conflict"
+    assert draw_queries.get(session_store, "T-LATE") is None
+    assert draw_queries.latest_hash(session_store) == third["hash"]
     assert report.live_population_same
 
     public = publish(session_store, "T-1", tmp_path)

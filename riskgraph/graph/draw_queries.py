@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from riskgraph.graph.errors import StoreError
+from riskgraph.graph.errors import ChainConflict, StoreError, StoreUnavailable
 from riskgraph.graph.store import Store
 
 POPULATION = """
@@ -50,10 +50,12 @@ MATCH (i:Inspector)-[:IS]->(p)
 RETURN DISTINCT u AS uscc, i.inspector_id AS inspector_id
 """
 
+GENESIS = "genesis"  # what the first draw of a chain follows
+
 LATEST = "MATCH (d:Draw) WHERE NOT (d)-[:NEXT]->(:Draw) RETURN d.draw_id AS draw_id, d.hash AS hash"
 
 SAVE = """
-CREATE (d:Draw {draw_id: $draw_id, hash: $hash, prev_hash: $prev_hash,
+CREATE (d:Draw {draw_id: $draw_id, hash: $hash, prev_hash: $prev_hash, follows: $follows,
                 created_at: $created_at, task_id: $task_id, record: $record})
 MERGE (t:Task {task_id: $task_id})
 CREATE (d)-[:PLANS]->(t)
@@ -122,9 +124,22 @@ def latest_hash(store: Store) -> str | None:
 
 def save(store: Store, record: dict[str, Any], record_text: str) -> None:
     """Append a sealed draw record to the chain."""
-    store.write(SAVE, draw_id=record["draw_id"], hash=record["hash"],
-                prev_hash=record.get("prev_hash"), created_at=record["created_at"],
-                task_id=record["spec"]["id"], record=record_text)
+    prev = record.get("prev_hash")
+    try:
+        store.write(SAVE, draw_id=record["draw_id"], hash=record["hash"], prev_hash=prev,
+                    follows=prev or GENESIS, created_at=record["created_at"],
+                    task_id=record["spec"]["id"], record=record_text)
+    except StoreUnavailable:
+        raise
+    except StoreError as exc:
+        try:
+            newest = latest_hash(store)
+        except StoreError:  # forked: not ours to mend here
+            newest = None
+        if newest != prev:  # another draw took this place in the chain first
+            raise ChainConflict(f"draw {record['draw_id']} was sealed after {prev}, but "
+                                "another draw was saved after it first; draw again") from exc
+        raise
 
 
 def get(store: Store, draw_id: str) -> dict[str, Any] | None:

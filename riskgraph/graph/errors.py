@@ -11,3 +11,9 @@ class StoreUnavailable(StoreError):
     """The graph store is down or unreachable."""
 
     code = "store_unavailable"
+
+
+class ChainConflict(StoreError):
+    """Another draw was appended after the same record first: the draw must be made again."""
+
+    code = "chain_conflict"

@@ -23,6 +23,11 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("Draw", "draw_id"),
 )
 
+# (label, property): unique, but not the label's key. A draw "follows" the hash of the
+# record before it ("genesis" for the first), so two draws can never extend the chain
+# from the same record: the second to be saved fails instead of forking the chain.
+UNIQUE: tuple[tuple[str, str], ...] = (("Draw", "follows"),)
+
 # (label, property): lookups that are not keys.
 INDEXES: tuple[tuple[str, str], ...] = (
     ("Subject", "name"),
@@ -34,7 +39,7 @@ INDEXES: tuple[tuple[str, str], ...] = (
 def ensure_schema(store: Store) -> int:
     """Create every constraint and index that is missing; return how many statements ran."""
     statements = 0
-    for label, prop in KEYS:
+    for label, prop in KEYS + UNIQUE:
         # Labels and properties come from the fixed tuple above, never from input.
         store.write(
             f"CREATE CONSTRAINT {label.lower()}_{prop}_unique IF NOT EXISTS "
