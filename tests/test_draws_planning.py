@@ -65,6 +65,10 @@ def test_expected_yield_judges_the_score_against_a_hidden_truth() -> None:
     with pytest.raises(InputError) as err:
         expected_yield(spec, pop, make_catalogue())
     assert err.value.code == "invalid_value"
+    pop.loc[0, "prob"] = np.nan  # a subject registered since the last scoring
+    with pytest.raises(InputError) as unscored:
+        expected_yield(spec, pop, make_catalogue())
+    assert unscored.value.code == "invalid_value" and "riskgraph score" in str(unscored.value)
 
 
 def _classed(n: int = 400, seed: int = 1) -> pd.DataFrame:

@@ -95,6 +95,23 @@ def test_load_spec_from_json_yaml_and_mapping(tmp_path: Path) -> None:
     assert specs[0].ratios()["D"] == Fraction(3, 10)
 
 
+def test_a_bare_yaml_seed_read_as_another_number_is_refused() -> None:
+    base = "id: T1\ndepartments: [D1]\nitems: [X1]\nas_of: 2025-04-01\n"
+    for bare in ("0123", "1_000", "0x1F"):
+        with pytest.raises(SpecError) as err:
+            load_spec(base + f"seed: {bare}\n")
+        assert err.value.code == "invalid_spec" and "quote it" in str(err.value)
+    assert load_spec(base + 'seed: "0123"\n').seed == "0123"
+    assert load_spec(base + "seed: 123\n").seed == 123
+    assert load_spec('{"id": "T1", "departments": ["D1"], "items": ["X1"], '
+                     '"as_of": "2025-04-01", "seed": 7}').seed == 7
+
+
+def test_task_ids_in_any_script_are_accepted() -> None:
+    for task_id in ("SCJG-2025-Q2-017", "济宁.食品.2026_W48", "T1"):
+        assert make_spec(id=task_id).id == task_id
+
+
 def test_seed_text_is_hashed_with_the_task_id() -> None:
     assert seed_entropy(make_spec(seed=123)) == seed_entropy(make_spec(seed=" 123 "))
     assert seed_entropy(make_spec(seed=123)) != seed_entropy(make_spec(seed=124))
@@ -115,6 +132,12 @@ def test_seed_text_is_hashed_with_the_task_id() -> None:
         ({"inspectors_per_subject": 0}, "invalid_spec"),
         ({"sample_ratio": 0.1}, "invalid_spec"),  # a typo is refused, not ignored
         ({"seed": True}, "invalid_spec"),
+        # an id names the draw's folder: never a path out of it or into another draw's
+        ({"id": "../../escape"}, "invalid_spec"),
+        ({"id": "X/../T-2025-001"}, "invalid_spec"),
+        ({"id": "SCJG/2026/W48"}, "invalid_spec"),
+        ({"id": ".hidden"}, "invalid_spec"),
+        ({"id": "a\\b"}, "invalid_spec"),
     ],
 )
 def test_bad_spec_fields_are_refused_with_a_code(fields: dict, code: str) -> None:

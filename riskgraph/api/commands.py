@@ -233,31 +233,47 @@ def _visits(args: argparse.Namespace, settings: Settings, store: Store) -> int:
 
 
 def _plan(args: argparse.Namespace, settings: Settings, store: Store) -> int:
-    from riskgraph.models.draws import load_spec
+    from riskgraph.models.draws import SpecError, load_spec
     from riskgraph.models.draws.service import classes, plan, ratios_for
 
     truth = truth_frame(Path(args.truth)) if args.truth else None
     spec = load_spec(Path(args.spec))
-    variants = [spec] + [load_spec({**spec.model_dump(), "class_ratios": parse_ratios(text)})
-                         for text in args.ratios or []]
+    own = {c: float(r) for c, r in spec.ratios().items() if c in "ABCD"}  # multipliers too
+
+    def with_ratios(ratios: dict[str, float]) -> DrawSpec:
+        # ratios not given keep the spec's own (its multipliers resolved), not the defaults
+        return load_spec({**spec.model_dump(), "class_ratios": {**own, **ratios},
+                          "class_multipliers": None})
+
+    variants = [spec] + [with_ratios(parse_ratios(text)) for text in args.ratios or []]
     many = len(variants) + len(args.target_lift or []) > 1
 
     def show(variant: DrawSpec) -> None:
         if many:
-            print(f"class ratios {variant.class_ratios}:")
+            ratios = {c: float(r) for c, r in variant.ratios().items() if c in "ABCD"}
+            print(f"class ratios {ratios}:")
         print(plan(store, variant, truth).to_string(index=False))
         print(classes(store, variant).to_string(index=False, float_format=lambda v: f"{v:.4g}"))
 
     for variant in variants:
         show(variant)
+    failed: SpecError | None = None
     for target in args.target_lift or []:  # after the spec's own tables: it may not be reachable
-        solved = ratios_for(store, spec, target)
+        try:
+            solved = ratios_for(store, spec, target)
+        except SpecError as exc:
+            if exc.code != "target_unreachable":
+                raise
+            print(f"{target:g}x: {exc}")
+            failed = failed or exc
+            continue
         print(f"ratios for {target:g}x by the model, {solved.size:,.0f} expected inspections "
               f"as the spec's (steepness {solved.steepness:.2f}):\n  {solved.spec_text()}"
               + ("\n  (they replace the spec's class_multipliers)"
                  if spec.class_multipliers is not None else ""))
-        show(load_spec({**spec.model_dump(), "class_ratios": solved.ratios,
-                        "class_multipliers": None}))
+        show(with_ratios(solved.ratios))
+    if failed is not None:  # every target was tried; the first that could not be reached
+        raise failed
     return 0
 
 

@@ -25,6 +25,15 @@ YIELD_COLUMNS = ("strategy", "inspections", "expected_violations", "per_1000", "
 
 def _probabilities(frame: pd.DataFrame, column: str) -> np.ndarray:
     values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
+    missing = np.isnan(values)
+    if missing.any():
+        raise InputError(
+            f"{int(missing.sum())} eligible subjects have no {column} (registered or "
+            f"loaded since the last scoring, e.g. {frame['uscc'].iloc[int(np.argmax(missing))]}): "
+            "score them first (riskgraph score)",
+            code="invalid_value",
+            column=column,
+        )
     bad = ~((values >= 0) & (values <= 1))
     if bad.any():
         raise InputError(

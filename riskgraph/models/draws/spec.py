@@ -68,7 +68,10 @@ class DrawSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    id: str = Field(min_length=1)
+    # A task id names the draw's folder of kept inputs and its public list: letters
+    # (any script), digits, '.', '_' and '-', starting with a letter or digit, so it can
+    # never be a path ('../x', 'a/b') that writes outside or over another draw's folder.
+    id: str = Field(min_length=1, max_length=128, pattern=r"^[^\W_][\w.\-]*$")
     title: str = ""
     departments: tuple[str, ...] = Field(min_length=1)
     items: tuple[str, ...] = Field(min_length=1)
@@ -210,7 +213,24 @@ def load_spec(source: str | Path | Mapping[str, Any]) -> DrawSpec:
         raise SpecError(f"spec is not valid JSON/YAML: {exc}", code="invalid_spec") from exc
     if not isinstance(data, Mapping):
         raise SpecError("spec must be a mapping of fields", code="invalid_spec")
+    _check_seed_text(text, data)
     return DrawSpec(**data)
+
+
+def _check_seed_text(text: str, data: Mapping[str, Any]) -> None:
+    """Refuse a bare YAML seed that YAML reads as another number (``0123`` is octal 83,
+    ``1_000`` is 1000): the published value and the drawn one must be the same."""
+    seed = data.get("seed")
+    if not isinstance(seed, int) or isinstance(seed, bool):
+        return
+    try:
+        raw = yaml.load(text, Loader=yaml.BaseLoader)  # every scalar as written
+    except yaml.YAMLError:
+        return
+    written = raw.get("seed") if isinstance(raw, Mapping) else None
+    if isinstance(written, str) and written.strip() != str(seed):
+        raise SpecError(f"seed {written.strip()} would be read as the number {seed}: quote "
+                        f'it (seed: "{written.strip()}")', code="invalid_spec", field="seed")
 
 
 def _as_path(source: str | Path) -> Path | None:
