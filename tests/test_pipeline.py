@@ -167,8 +167,19 @@ def test_plan_command_compares_ratio_sets(city: dict, session_store: Store, tmp_
         run(ratios=["A=0.01,B=0.03,C=0.1,D=1.5"])
     assert high.value.code == "ratio_out_of_range"
     with pytest.raises(SpecError) as far:
-        run(target_lift=[40.0])
+        run(target_lift=[40.0, 1.2])
     assert far.value.code == "target_unreachable"
+    assert "ratios for 1.2x" in capsys.readouterr().out  # the reachable target still planned
+
+    # a spec written with multipliers: --ratios overrides only the classes it names
+    multiplied = tmp_path / "mult.json"
+    multiplied.write_text(json.dumps(spec_for(session_store, "P-3", base_ratio=0.05,
+                                              class_multipliers={"A": 0.5, "D": 8})))
+    run(spec=str(multiplied), ratios=["D=0.6"])
+    headers = [line for line in capsys.readouterr().out.splitlines()
+               if line.startswith("class ratios")]
+    assert headers == ["class ratios {'A': 0.025, 'B': 0.01, 'C': 0.02, 'D': 0.4}:",
+                       "class ratios {'A': 0.025, 'B': 0.01, 'C': 0.02, 'D': 0.6}:"]
 
 
 def test_draw_verify_publish_and_tamper(city: dict, session_store: Store, tmp_path: Path) -> None:
