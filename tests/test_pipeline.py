@@ -102,7 +102,8 @@ def spec_for(store: Store, task_id: str, **extra: object) -> dict:
     (department, item), _ = max(counts.items(), key=lambda kv: kv[1])
     spec = {"id": task_id, "departments": [department], "items": [item],
             "as_of": "2026-10-01", "seed": "lottery 2026-10-01 3 1 4", "cross_region": True,
-            "class_ratios": {"A": 0.01, "B": 0.01, "C": 0.02, "D": 0.05}, "workload_cap": 50}
+            "class_ratios": {"A": 0.01, "B": 0.01, "C": 0.02, "D": 0.05},
+            "workload_cap": 500}  # every test draw shares one window: caps add up
     spec.update(extra)
     return spec
 
@@ -301,6 +302,21 @@ def test_two_tasks_of_one_window_make_one_visit_per_subject(city: dict, session_
     assert visits["uscc"].is_unique
     both = visits[visits["draw_ids"].map(len) == 2]
     assert len(both) == len(drawn[0] & drawn[1])
+
+    # the workload cap counts every draw of the window: T-6's visits weigh on T-7's cap
+    from collections import Counter
+
+    from riskgraph.models.draws.service import load_inputs
+
+    def sent(record: dict) -> Counter:
+        return Counter(i for r in record["results"]["drawn"] for ids in r["team"].values()
+                       for i in ids)
+
+    busy = load_inputs(tmp_path, "T-7").inspectors.set_index("inspector_id")["workload"]
+    assert all(busy[i] >= n for i, n in sent(records[0]).items())
+    assert all(busy[i] + n <= records[1]["spec"]["workload_cap"]
+               for i, n in sent(records[1]).items())
+    assert verify_draw(session_store, "T-7", tmp_path).verification.match
 
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "risk_analysis.ipynb"

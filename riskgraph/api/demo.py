@@ -9,6 +9,8 @@ import math
 import time
 from typing import Any
 
+import pandas as pd
+
 from riskgraph.api.settings import Settings, open_store
 
 # The demo's task aims to find twice the violations of a uniform draw of the same size:
@@ -16,6 +18,7 @@ from riskgraph.api.settings import Settings, open_store
 # its classes allow when 2x is out of reach (docs/draws.md, "What the class ratios buy");
 # the national-practice defaults are planned beside them.
 TARGET_LIFT = 2.0
+WINDOW_DAYS = 30  # the demo task's inspection window
 
 
 def demo_spec(catalogue: Any, inspectors: Any, population: Any, as_of: dt.date,
@@ -38,14 +41,18 @@ def demo_spec(catalogue: Any, inspectors: Any, population: Any, as_of: dt.date,
     active = population[population["status"] == "active"]
     ratio = active["risk_class"].map(lambda c: float(DEFAULT_CLASS_RATIOS.get(c, 0.05)))
     expected = ratio.groupby(active["region"]).sum().sort_values(ascending=False)
+    # visits earlier draws of the window already gave them (a demo run again the same day)
+    busy = (qualified["workload"] if "workload" in qualified.columns
+            else pd.Series(0, index=qualified.index))
+    free = (workload_cap - busy).clip(lower=0)
     for region, size in expected.items():
         # cross-region: inspectors come from every other district
-        capacity = (qualified["region"] != region).sum() * workload_cap / per_subject
+        capacity = free[qualified["region"] != region].sum() / per_subject
         if 0 < size <= 0.7 * capacity:
             return {"id": f"DEMO-{dt.datetime.now():%Y%m%d%H%M%S}",
                     "title": "demo cross-region double-random task",
                     "departments": [department], "items": [item], "regions": [region],
-                    "cross_region": True, "as_of": as_of.isoformat(), "window_days": 30,
+                    "cross_region": True, "as_of": as_of.isoformat(), "window_days": WINDOW_DAYS,
                     "workload_cap": workload_cap, "inspectors_per_subject": per_subject,
                     "min_ratio": 0.01,  # every eligible subject keeps a 1 % chance at least
                     "seed": f"demo {as_of.isoformat()}"}
@@ -129,7 +136,12 @@ def run_demo(args: argparse.Namespace, settings: Settings) -> int:
     store = open_store(settings)
     try:
         as_of = dt.date.today()
-        spec_dict = demo_spec(draw_queries.catalogue(store), draw_queries.inspectors(store),
+        inspectors = draw_queries.inspectors(store)
+        busy = draw_queries.workload(store, {"as_of": as_of.isoformat(),
+                                             "window_days": WINDOW_DAYS})
+        inspectors["workload"] = inspectors["inspector_id"].map(
+            busy.set_index("inspector_id")["workload"]).fillna(0)
+        spec_dict = demo_spec(draw_queries.catalogue(store), inspectors,
                               draw_queries.population(store, as_of.isoformat()), as_of)
         spec_path = home / "demo" / "task.json"
         spec_path.write_text(json.dumps(spec_dict, ensure_ascii=False, indent=2))

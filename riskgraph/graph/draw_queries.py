@@ -3,6 +3,7 @@ and the append-only chain of draw records it writes."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -56,7 +57,8 @@ LATEST = "MATCH (d:Draw) WHERE NOT (d)-[:NEXT]->(:Draw) RETURN d.draw_id AS draw
 
 SAVE = """
 CREATE (d:Draw {draw_id: $draw_id, hash: $hash, prev_hash: $prev_hash, follows: $follows,
-                created_at: $created_at, task_id: $task_id, record: $record})
+                created_at: $created_at, task_id: $task_id, record: $record,
+                window_start: $window_start, window_end: $window_end})
 MERGE (t:Task {task_id: $task_id})
 CREATE (d)-[:PLANS]->(t)
 WITH d
@@ -67,6 +69,11 @@ RETURN d.draw_id AS draw_id
 
 GET = "MATCH (d:Draw {draw_id: $draw_id}) RETURN d.record AS record"
 CHAIN = "MATCH (d:Draw) RETURN d.record AS record, d.created_at AS created_at"
+# Draws whose window [start, end) overlaps [$start, $end): ISO dates compare as text.
+IN_WINDOW = """
+MATCH (d:Draw) WHERE d.window_start < $end AND d.window_end > $start
+RETURN d.record AS record
+"""
 OUTCOMES = """
 MATCH (i:Inspection)-[:OF]->(s:Subject) WHERE i.task_id = $task_id
 RETURN s.uscc AS uscc, i.outcome AS outcome
@@ -125,10 +132,12 @@ def latest_hash(store: Store) -> str | None:
 def save(store: Store, record: dict[str, Any], record_text: str) -> None:
     """Append a sealed draw record to the chain."""
     prev = record.get("prev_hash")
+    start, end = window(record["spec"])
     try:
         store.write(SAVE, draw_id=record["draw_id"], hash=record["hash"], prev_hash=prev,
                     follows=prev or GENESIS, created_at=record["created_at"],
-                    task_id=record["spec"]["id"], record=record_text)
+                    task_id=record["spec"]["id"], record=record_text,
+                    window_start=start, window_end=end)
     except StoreUnavailable:
         raise
     except StoreError as exc:
@@ -140,6 +149,25 @@ def save(store: Store, record: dict[str, Any], record_text: str) -> None:
             raise ChainConflict(f"draw {record['draw_id']} was sealed after {prev}, but "
                                 "another draw was saved after it first; draw again") from exc
         raise
+
+
+def window(spec: dict[str, Any]) -> tuple[str, str]:
+    """A task's inspection window [as_of, as_of + window_days) as ISO dates."""
+    start = dt.date.fromisoformat(str(spec["as_of"]))
+    return start.isoformat(), (start + dt.timedelta(days=int(spec["window_days"]))).isoformat()
+
+
+def workload(store: Store, spec: dict[str, Any]) -> pd.DataFrame:
+    """Visits each inspector already has from stored draws whose window overlaps the
+    task's: ``inspector_id, workload`` (one per subject and task the inspector is sent to)."""
+    start, end = window(spec)
+    counts: dict[str, int] = {}
+    for row in store.read(IN_WINDOW, start=start, end=end):
+        for result in json.loads(row["record"])["results"]["drawn"]:
+            for ids in result["team"].values():
+                for inspector in ids:
+                    counts[inspector] = counts.get(inspector, 0) + 1
+    return pd.DataFrame(sorted(counts.items()), columns=["inspector_id", "workload"])
 
 
 def get(store: Store, draw_id: str) -> dict[str, Any] | None:

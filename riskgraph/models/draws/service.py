@@ -45,7 +45,13 @@ class DrawInputs:
 def read_inputs(store: Store, spec: DrawSpec, hub_cap: int = 30) -> tuple[DrawInputs, Any]:
     """Read the population, inspectors and catalogue; return them and a conflicts fetcher."""
     as_of = str(spec.as_of)
-    inputs = DrawInputs(draw_queries.population(store, as_of), draw_queries.inspectors(store),
+    # The workload cap counts the visits earlier draws of an overlapping window gave each
+    # inspector; the counts are kept with the inputs, so verify recomputes the same draw.
+    inspectors = draw_queries.inspectors(store)
+    busy = draw_queries.workload(store, spec.model_dump(mode="json"))
+    inspectors["workload"] = (inspectors["inspector_id"].map(
+        busy.set_index("inspector_id")["workload"]).fillna(0).astype("int64"))
+    inputs = DrawInputs(draw_queries.population(store, as_of), inspectors,
                         pd.DataFrame(columns=["uscc", "inspector_id"]),
                         draw_queries.catalogue(store))
 
