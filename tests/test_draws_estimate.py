@@ -143,3 +143,28 @@ def test_any_failed_item_makes_a_violation_and_outcomes_are_checked() -> None:
     with pytest.raises(InputError) as err:
         estimate_prevalence(record, pd.concat([two_items, stray]))
     assert err.value.code == "unknown_subject"
+
+
+def test_screen_outcomes_keeps_only_answers_to_the_task() -> None:
+    from riskgraph.models.draws.estimate import screen_outcomes
+
+    spec = make_spec(id="J1", departments=["D1", "D2"], items=["X1", "Y1"],
+                     class_ratios={c: 0.5 for c in "ABCD"}, workload_cap=500)
+    record = run_draw(spec, make_population(60), make_inspectors(per_cell=8), no_conflicts(),
+                      make_catalogue(), created_at=CREATED)
+    a, b, c, d = (r["uscc"] for r in record["results"]["drawn"][:4])
+    rows = pd.DataFrame(
+        [("i1", a, "X1", "pass"), ("i2", a, "Y1", "pass"),  # both departments: answered
+         ("i3", b, "X1", "pass"),  # one department, no finding yet: not known
+         ("i4", c, "Y1", "fail"),  # a finding settles it whatever the other department says
+         ("i5", d, None, "pass"),  # no item code: a result of the whole visit
+         ("i6", d, "Z1", "fail"),  # an item of no department of this task
+         ("i7", "NOT-DRAWN", "X1", "fail")],
+        columns=["inspection_id", "uscc", "item_code", "outcome"])
+    rows["inspected_on"] = str(spec.as_of)
+    rows.loc[rows["inspection_id"] == "i2", "inspected_on"] = "2000-01-01"  # before the draw
+    kept, aside = screen_outcomes(record, rows)
+    assert sorted(kept["inspection_id"]) == ["i4", "i5"]
+    assert dict(zip(aside["inspection_id"], aside["reason"], strict=True)) == {
+        "i1": "incomplete_joint_visit", "i2": "before_the_draw",
+        "i3": "incomplete_joint_visit", "i6": "item_not_in_task", "i7": "not_drawn"}

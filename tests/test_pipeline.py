@@ -275,11 +275,27 @@ def test_estimate_from_loaded_results(city: dict, session_store: Store, tmp_path
         "inspected_on: date('2026-10-10')})-[:OF]->(s)",
         rows=[{"u": u, "id": f"T4-{k}", "o": "fail" if k % 3 == 0 else "pass"}
               for k, u in enumerate(drawn)])
-    table = estimate(session_store, "T-4")
+    # stray rows with the task's id: not drawn, another item, before the draw
+    item = next(iter(record["plan"]["items_by_department"].values()))[0]
+    other = session_store.read("MATCH (s:Subject) WHERE NOT s.uscc IN $d RETURN s.uscc AS u "
+                               "LIMIT 1", d=drawn)[0]["u"]
+    session_store.write(
+        "UNWIND $rows AS r MATCH (s:Subject {uscc: r.u}) "
+        "CREATE (i:Inspection {inspection_id: r.id, task_id: 'T-4', outcome: 'fail', "
+        "item_code: r.item, inspected_on: date(r.day)})-[:OF]->(s)",
+        rows=[{"u": other, "id": "T4-X1", "item": item, "day": "2026-10-10"},
+              {"u": drawn[1], "id": "T4-X2", "item": "NOT-THIS-ITEM", "day": "2026-10-10"},
+              {"u": drawn[1], "id": "T4-X3", "item": item, "day": "2026-09-01"}])
+    result = estimate(session_store, "T-4")
+    table = result.table
     overall = table[(table["domain"] == "overall") & (table["method"] == "naive")]
     assert abs(float(overall["estimate"].iloc[0]) - sum(k % 3 == 0 for k in range(len(drawn)))
-               / len(drawn)) < 1e-9
+               / len(drawn)) < 1e-9  # the stray fails changed nothing
     assert {"ht", "hajek"} <= set(table["method"])
+    assert result.answered == result.drawn == len(drawn)
+    aside = dict(zip(result.set_aside["inspection_id"], result.set_aside["reason"], strict=True))
+    assert aside == {"T4-X1": "not_drawn", "T4-X2": "item_not_in_task",
+                     "T4-X3": "before_the_draw"}
 
 
 def test_bad_spec_is_a_clear_error(city: dict, session_store: Store) -> None:

@@ -206,8 +206,16 @@ def _publish(args: argparse.Namespace, settings: Settings, store: Store) -> int:
 def _estimate(args: argparse.Namespace, settings: Settings, store: Store) -> int:
     from riskgraph.models.draws.service import estimate
 
-    table = estimate(store, args.draw_id)
-    print(table.to_string(index=False))
+    result = estimate(store, args.draw_id)
+    print(result.table.to_string(index=False))
+    print(f"results for {result.answered:,} of {result.drawn:,} drawn subjects; the others "
+          "count as missing at random within their stratum")
+    if len(result.set_aside):
+        counts = result.set_aside["reason"].value_counts().to_dict()
+        print(f"{len(result.set_aside):,} result rows set aside: {counts}")
+        for row in result.set_aside.head(20).itertuples(index=False):
+            print(f"  {row.reason:<22} inspection {row.inspection_id}  subject {row.uscc}  "
+                  f"item {row.item_code}  on {row.inspected_on}")
     return 0
 
 

@@ -76,7 +76,8 @@ RETURN d.record AS record
 """
 OUTCOMES = """
 MATCH (i:Inspection)-[:OF]->(s:Subject) WHERE i.task_id = $task_id
-RETURN s.uscc AS uscc, i.outcome AS outcome
+RETURN s.uscc AS uscc, i.outcome AS outcome, i.inspection_id AS inspection_id,
+       i.item_code AS item_code, toString(i.inspected_on) AS inspected_on
 """
 
 
@@ -189,4 +190,5 @@ def chain(store: Store) -> list[dict[str, Any]]:
 
 def outcomes(store: Store, task_id: str) -> pd.DataFrame:
     """Return the published inspection outcomes of one task."""
-    return pd.DataFrame(store.read(OUTCOMES, task_id=task_id), columns=["uscc", "outcome"])
+    return pd.DataFrame(store.read(OUTCOMES, task_id=task_id),
+                        columns=["uscc", "outcome", "inspection_id", "item_code", "inspected_on"])

@@ -151,6 +151,54 @@ def _domain(st: dict[str, np.ndarray], z: float) -> list[tuple[str, float, float
     ]
 
 
+SCREEN_REASONS = ("not_drawn", "item_not_in_task", "before_the_draw", "incomplete_joint_visit")
+
+
+def screen_outcomes(
+    record: Mapping[str, Any], outcomes: pd.DataFrame, violation: tuple[str, ...] = ("fail",)
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Split result rows carrying the task's id into those that answer the task and those
+    set aside, each set-aside row with its ``reason``:
+
+    - ``not_drawn``: the subject was not drawn by this task;
+    - ``item_not_in_task``: an item the task did not check (rows without an item code
+      count as a result of the whole visit);
+    - ``before_the_draw``: inspected before the task's ``as_of`` (rows without a date stay);
+    - ``incomplete_joint_visit``: a joint task's subject with results from some of its
+      departments only and no violation among them — its outcome is not known yet.
+
+    Optional columns: ``inspection_id``, ``item_code``, ``inspected_on``.
+    """
+    require_columns(outcomes, ("uscc", "outcome"), "outcomes")
+    frame = outcomes.reset_index(drop=True).copy()
+    for column in ("inspection_id", "item_code", "inspected_on"):
+        if column not in frame.columns:
+            frame[column] = None
+    drawn = {row["uscc"] for row in record["results"]["drawn"]}
+    department = {item: dept for dept, items in record["plan"]["items_by_department"].items()
+                  for item in items}
+    item = frame["item_code"].astype("string")
+    day = pd.to_datetime(frame["inspected_on"].astype("string"), errors="coerce")
+    reason = pd.Series(pd.NA, index=frame.index, dtype="string")
+    reason[~frame["uscc"].astype(str).isin(drawn)] = "not_drawn"
+    reason[reason.isna() & item.notna() & ~item.isin(list(department))] = "item_not_in_task"
+    before = day.notna() & (day < pd.Timestamp(record["spec"]["as_of"]))
+    reason[reason.isna() & before.to_numpy()] = "before_the_draw"
+    departments = set(record["plan"]["items_by_department"])
+    if len(departments) > 1:
+        ok = reason.isna()
+        rows = frame[ok]
+        failed = rows.groupby("uscc")["outcome"].agg(lambda o: bool(set(o) & set(violation)))
+        seen = (item[ok].map(department).fillna("*")).groupby(rows["uscc"]).agg(set)
+        complete = seen.map(lambda s: "*" in s or departments <= s)
+        known = failed | complete.reindex(failed.index).fillna(False)
+        reason[ok & ~frame["uscc"].map(known).fillna(False).astype(bool)] = (
+            "incomplete_joint_visit")
+    kept = frame[reason.isna()].reset_index(drop=True)
+    aside = frame[reason.notna()].assign(reason=reason[reason.notna()]).reset_index(drop=True)
+    return kept, aside
+
+
 def estimate_prevalence(
     record: Mapping[str, Any],
     outcomes: pd.DataFrame,

@@ -19,7 +19,7 @@ from riskgraph.graph.store import Store
 from riskgraph.models.draws.audit import Verification, publication, verify, verify_chain
 from riskgraph.models.draws.engine import run_draw
 from riskgraph.models.draws.errors import InputError, RecordError
-from riskgraph.models.draws.estimate import estimate_prevalence
+from riskgraph.models.draws.estimate import estimate_prevalence, screen_outcomes
 from riskgraph.models.draws.planning import (
     RatioPlan,
     class_plan,
@@ -133,15 +133,35 @@ def publish(store: Store, draw_id: str, snapshots: Path) -> pd.DataFrame:
     return publication(record, kept.population[["uscc", "name"]])
 
 
-def estimate(store: Store, draw_id: str) -> pd.DataFrame:
-    """Horvitz–Thompson and Hájek prevalence estimates from the task's loaded results."""
+@dataclass(frozen=True)
+class Estimate:
+    """Prevalence estimates, and the result rows set aside (with their reason)."""
+
+    table: pd.DataFrame
+    set_aside: pd.DataFrame
+    drawn: int
+    answered: int  # drawn subjects whose outcome is known
+
+
+def estimate(store: Store, draw_id: str) -> Estimate:
+    """Horvitz–Thompson and Hájek prevalence estimates from the task's loaded results.
+
+    Rows that do not answer the task (see :func:`screen_outcomes`) are set aside and
+    reported; drawn subjects without a known outcome are missing at random within their
+    stratum."""
     record = _get(store, draw_id)
     outcomes = draw_queries.outcomes(store, record["spec"]["id"])
     if outcomes.empty:
         raise InputError(f"no inspection results with task_id {record['spec']['id']} are "
                          "loaded yet; load them (inspections.task_id) first",
                          code="no_results")
-    return estimate_prevalence(record, outcomes, allow_missing=True)
+    kept, aside = screen_outcomes(record, outcomes)
+    if kept.empty:
+        raise InputError(f"none of the {len(outcomes)} results with task_id "
+                         f"{record['spec']['id']} answers the task: "
+                         f"{aside['reason'].value_counts().to_dict()}", code="no_results")
+    table = estimate_prevalence(record, kept, allow_missing=True)
+    return Estimate(table, aside, len(record["results"]["drawn"]), kept["uscc"].nunique())
 
 
 def plan(store: Store, spec: DrawSpec, truth: pd.DataFrame | None = None) -> pd.DataFrame:
