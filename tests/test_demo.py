@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -41,6 +42,11 @@ def test_demo_then_each_command(tmp_path: Path) -> None:
         assert verify.returncode == 0 and "MATCH" in verify.stdout
         visits = riskgraph(env, "visits", draw_id)
         assert visits.returncode == 0 and "visits from 1 draws" in visits.stdout
+        merged = pd.read_csv(visits.stdout.strip().rsplit(" ", 1)[-1])
+        team = json.loads(merged["team"].iloc[0])  # JSON cells, not Python reprs
+        assert json.loads(merged["draw_ids"].iloc[0]) == [draw_id] and team
+        published = riskgraph(env, "publish", draw_id, "--out", str(tmp_path / "new" / "p.csv"))
+        assert published.returncode == 0 and (tmp_path / "new" / "p.csv").exists()
         estimate = riskgraph(env, "estimate", draw_id)  # no results loaded yet
         assert estimate.returncode == 2 and "error [no_results]" in estimate.stderr
         missing = riskgraph(env, "verify", "NO-SUCH-DRAW")
