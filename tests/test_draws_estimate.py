@@ -159,7 +159,8 @@ def test_screen_outcomes_keeps_only_answers_to_the_task() -> None:
          ("i4", c, "Y1", "fail"),  # a finding settles it whatever the other department says
          ("i5", d, None, "pass"),  # no item code: a result of the whole visit
          ("i6", d, "Z1", "fail"),  # an item of no department of this task
-         ("i7", "NOT-DRAWN", "X1", "fail")],
+         ("i7", "NOT-DRAWN", "X1", "fail"),
+         ("i8", record["results"]["drawn"][4]["uscc"], "X1", "not_found")],
         columns=["inspection_id", "uscc", "item_code", "outcome"])
     rows["inspected_on"] = str(spec.as_of)
     rows.loc[rows["inspection_id"] == "i2", "inspected_on"] = "2000-01-01"  # before the draw
@@ -167,4 +168,5 @@ def test_screen_outcomes_keeps_only_answers_to_the_task() -> None:
     assert sorted(kept["inspection_id"]) == ["i4", "i5"]
     assert dict(zip(aside["inspection_id"], aside["reason"], strict=True)) == {
         "i1": "incomplete_joint_visit", "i2": "before_the_draw",
-        "i3": "incomplete_joint_visit", "i6": "item_not_in_task", "i7": "not_drawn"}
+        "i3": "incomplete_joint_visit", "i6": "item_not_in_task", "i7": "not_drawn",
+        "i8": "not_found"}

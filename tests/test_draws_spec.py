@@ -184,8 +184,14 @@ def test_empty_population_is_refused() -> None:
     with pytest.raises(InputError) as err:
         draw(make_spec(), population=make_population().iloc[:0])
     assert err.value.code == "empty_population"
-    with pytest.raises(InputError) as err:
+    with pytest.raises(InputError) as err:  # a scope that matches nobody is a typo
         draw(make_spec(regions=["nowhere"]))
+    assert err.value.code == "unknown_region" and "'nowhere'" in str(err.value)
+    with pytest.raises(InputError) as err:
+        draw(make_spec(industries=["food", "fod"]))
+    assert err.value.code == "unknown_industry" and "'fod'" in str(err.value)
+    with pytest.raises(InputError) as err:  # known scope, nobody eligible in it
+        draw(make_spec(), population=make_population().assign(status="cancelled"))
     assert err.value.code == "empty_population"
 
 

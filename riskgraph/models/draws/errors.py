@@ -35,7 +35,8 @@ class InputError(DrawError):
     """An input frame (population, inspectors, conflicts, catalogue, outcomes) is unusable.
 
     Codes: ``missing_column``, ``missing_value``, ``duplicate_key``, ``invalid_value``,
-    ``empty_population``, ``unknown_subject``.
+    ``empty_population``, ``unknown_region``, ``unknown_industry``, ``unknown_subject``,
+    ``missing_outcome``, ``no_results``.
     """
 
     code = "invalid_input"

@@ -151,7 +151,9 @@ def _domain(st: dict[str, np.ndarray], z: float) -> list[tuple[str, float, float
     ]
 
 
-SCREEN_REASONS = ("not_drawn", "item_not_in_task", "before_the_draw", "incomplete_joint_visit")
+SCREEN_REASONS = ("not_drawn", "item_not_in_task", "before_the_draw", "not_found",
+                  "incomplete_joint_visit")
+NOT_FOUND = "not_found"  # nobody at the address: the subject was not inspected
 
 
 def screen_outcomes(
@@ -164,6 +166,8 @@ def screen_outcomes(
     - ``item_not_in_task``: an item the task did not check (rows without an item code
       count as a result of the whole visit);
     - ``before_the_draw``: inspected before the task's ``as_of`` (rows without a date stay);
+    - ``not_found``: nobody was at the address, so nothing was inspected: the subject is
+      missing, not a subject without a violation (a bureau follows it up by other means);
     - ``incomplete_joint_visit``: a joint task's subject with results from some of its
       departments only and no violation among them — its outcome is not known yet.
 
@@ -184,6 +188,7 @@ def screen_outcomes(
     reason[reason.isna() & item.notna() & ~item.isin(list(department))] = "item_not_in_task"
     before = day.notna() & (day < pd.Timestamp(record["spec"]["as_of"]))
     reason[reason.isna() & before.to_numpy()] = "before_the_draw"
+    reason[reason.isna() & (frame["outcome"].astype(str) == NOT_FOUND).to_numpy()] = NOT_FOUND
     departments = set(record["plan"]["items_by_department"])
     if len(departments) > 1:
         ok = reason.isna()

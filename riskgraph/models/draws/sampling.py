@@ -88,6 +88,9 @@ def eligible_population(
     require_unique(pd.DataFrame({"uscc": uscc}), "uscc", "population")
 
     keep = population["status"].astype("string").isin(spec.statuses).to_numpy(dtype=bool).copy()
+    _check_scope(spec.regions, region, "region")
+    if spec.industries is not None:
+        _check_scope(spec.industries, population["industry"].astype("string"), "industry")
     if spec.regions is not None:
         keep &= region.isin(spec.regions).to_numpy(dtype=bool)
     if spec.industries is not None:
@@ -119,6 +122,21 @@ def eligible_population(
     frame = frame.sort_values("uscc", kind="stable").reset_index(drop=True)
     frame["pi"] = frame["risk_class"].map(ratios).astype(float)
     return frame
+
+
+def _check_scope(wanted: tuple[str, ...] | None, values: pd.Series, column: str) -> None:
+    """A scope value no subject of the population has is a typo, not an empty stratum:
+    a misspelt district would silently shrink the task."""
+    if wanted is None:
+        return
+    unknown = sorted(set(wanted) - set(values.dropna().tolist()))
+    if unknown:
+        raise InputError(
+            f"no subject of the population has {column} {', '.join(map(repr, unknown))} "
+            "(a typo in the spec?)",
+            code=f"unknown_{column}",
+            column=column,
+        )
 
 
 def _stratum_codes(eligible: pd.DataFrame) -> tuple[list[tuple[str, str]], np.ndarray]:
