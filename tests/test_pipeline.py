@@ -183,7 +183,8 @@ def test_plan_command_compares_ratio_sets(city: dict, session_store: Store, tmp_
                        "class ratios {'A': 0.025, 'B': 0.01, 'C': 0.02, 'D': 0.6}:"]
 
 
-def test_draw_verify_publish_and_tamper(city: dict, session_store: Store, tmp_path: Path) -> None:
+def test_draw_verify_publish_and_tamper(city: dict, session_store: Store, tmp_path: Path,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
     spec = load_spec(spec_for(session_store, "T-1"))
     record = make_draw(session_store, spec, tmp_path, created_at=dt.datetime(2026, 10, 1, 9))
     assert record["summary"]["drawn"] > 0 and record["prev_hash"] is None
@@ -208,6 +209,16 @@ def test_draw_verify_publish_and_tamper(city: dict, session_store: Store, tmp_pa
     assert conflict.value.code == "chain_conflict"
     assert draw_queries.get(session_store, "T-LATE") is None
     assert draw_queries.latest_hash(session_store) == third["hash"]
+    # the same race through make_draw (it read the newest record before T-2 was saved):
+    # refused, and its kept inputs are not left behind
+    with monkeypatch.context() as patch:
+        stale, real = iter([record["hash"]]), draw_queries.latest_hash
+        patch.setattr(draw_queries, "latest_hash", lambda store: next(stale, None) or real(store))
+        with pytest.raises(ChainConflict):
+            make_draw(session_store, load_spec(spec_for(session_store, "T-RACE")), tmp_path,
+                      created_at=dt.datetime(2026, 10, 1, 12))
+    assert not (tmp_path / "T-RACE").exists() and not list(tmp_path.glob(".*partial"))
+    assert draw_queries.get(session_store, "T-RACE") is None
     assert report.live_population_same
 
     public = publish(session_store, "T-1", tmp_path)

@@ -8,6 +8,7 @@ exactly what it read, and separately reports whether the live graph has moved si
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -75,12 +76,22 @@ def make_draw(store: Store, spec: DrawSpec, snapshots: Path, created_at: dt.date
 
     record = run_draw(spec, inputs.population, inputs.inspectors, conflicts, inputs.catalogue,
                       created_at=created_at, prev_hash=draw_queries.latest_hash(store))
+    # Inputs are written beside the final folder and moved in once the record is saved:
+    # a draw the store refuses (chain_conflict) leaves nothing behind.
     folder = snapshots / record["draw_id"]
-    folder.mkdir(parents=True, exist_ok=True)
+    partial = snapshots / f".{record['draw_id']}.partial"
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
     kept = DrawInputs(inputs.population, inputs.inspectors, fetched[0], inputs.catalogue)
-    for name in FRAMES:
-        getattr(kept, name).to_parquet(folder / f"{name}.parquet", index=False)
-    draw_queries.save(store, record, canonical_json(record))
+    try:
+        for name in FRAMES:
+            getattr(kept, name).to_parquet(partial / f"{name}.parquet", index=False)
+        draw_queries.save(store, record, canonical_json(record))
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    shutil.rmtree(folder, ignore_errors=True)  # left by an earlier try that was never saved
+    partial.rename(folder)
     return record
 
 
