@@ -170,3 +170,22 @@ def test_screen_outcomes_keeps_only_answers_to_the_task() -> None:
         "i1": "incomplete_joint_visit", "i2": "before_the_draw",
         "i3": "incomplete_joint_visit", "i6": "item_not_in_task", "i7": "not_drawn",
         "i8": "not_found"}
+
+
+def test_screen_outcomes_when_nothing_answers_a_joint_task() -> None:
+    from riskgraph.models.draws.estimate import screen_outcomes
+
+    spec = make_spec(id="J2", departments=["D1", "D2"], items=["X1", "Y1"],
+                     class_ratios={c: 0.5 for c in "ABCD"}, workload_cap=500)
+    record = run_draw(spec, make_population(60), make_inspectors(per_cell=8), no_conflicts(),
+                      make_catalogue(), created_at=CREATED)
+    u = record["results"]["drawn"][0]["uscc"]
+    absent = pd.DataFrame({"uscc": [u, u], "outcome": ["not_found"] * 2})
+    kept, aside = screen_outcomes(record, absent)  # only the two required columns
+    assert kept.empty and list(aside["reason"]) == ["not_found"] * 2
+    kept, aside = screen_outcomes(record, absent.iloc[:0])
+    assert kept.empty and aside.empty
+    mixed = pd.DataFrame({"uscc": [u, u], "outcome": ["pass", "pass"], "item_code": ["X1", "Y1"],
+                          "inspected_on": [pd.Timestamp(spec.as_of), pd.NaT]})
+    kept, aside = screen_outcomes(record, mixed)  # dates as timestamps, one missing: kept
+    assert len(kept) == 2 and aside.empty

@@ -69,9 +69,11 @@ RETURN d.draw_id AS draw_id
 
 GET = "MATCH (d:Draw {draw_id: $draw_id}) RETURN d.record AS record"
 CHAIN = "MATCH (d:Draw) RETURN d.record AS record, d.created_at AS created_at"
-# Draws whose window [start, end) overlaps [$start, $end): ISO dates compare as text.
+# Draws whose window [start, end) overlaps [$start, $end): ISO dates compare as text;
+# draws saved before windows were stored are checked from their record.
 IN_WINDOW = """
-MATCH (d:Draw) WHERE d.window_start < $end AND d.window_end > $start
+MATCH (d:Draw)
+WHERE (d.window_start < $end AND d.window_end > $start) OR d.window_start IS NULL
 RETURN d.record AS record
 """
 OUTCOMES = """
@@ -164,7 +166,11 @@ def workload(store: Store, spec: dict[str, Any]) -> pd.DataFrame:
     start, end = window(spec)
     counts: dict[str, int] = {}
     for row in store.read(IN_WINDOW, start=start, end=end):
-        for result in json.loads(row["record"])["results"]["drawn"]:
+        record = json.loads(row["record"])
+        first, last = window(record["spec"])  # draws saved before windows were stored
+        if not (first < end and last > start):
+            continue
+        for result in record["results"]["drawn"]:
             for ids in result["team"].values():
                 for inspector in ids:
                     counts[inspector] = counts.get(inspector, 0) + 1

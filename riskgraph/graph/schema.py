@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+
+from riskgraph.graph.errors import StoreError, StoreUnavailable
 from riskgraph.graph.store import Store
+
+log = logging.getLogger(__name__)
 
 # (label, key property): every keyed label of the schema has a uniqueness constraint.
 KEYS: tuple[tuple[str, str], ...] = (
@@ -57,3 +62,17 @@ def ensure_schema(store: Store) -> int:
 def key_property(label: str) -> str:
     """Return the key property of a keyed label."""
     return dict(KEYS)[label]
+
+
+def ensure_chain_constraint(store: Store) -> None:
+    """Make sure the draw chain's uniqueness constraint exists before a draw is saved (a
+    store set up by an older version has none). A store that refuses it (older records
+    without ``follows``) is logged, not fatal: the chain is still checked on save."""
+    for label, prop in UNIQUE:
+        try:
+            store.write(f"CREATE CONSTRAINT {label.lower()}_{prop}_unique IF NOT EXISTS "
+                        f"FOR (n:{label}) REQUIRE n.{prop} IS UNIQUE")
+        except StoreUnavailable:
+            raise
+        except StoreError as exc:
+            log.warning("could not create the %s.%s constraint: %s", label, prop, exc)

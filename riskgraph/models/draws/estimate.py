@@ -190,15 +190,17 @@ def screen_outcomes(
     reason[reason.isna() & before.to_numpy()] = "before_the_draw"
     reason[reason.isna() & (frame["outcome"].astype(str) == NOT_FOUND).to_numpy()] = NOT_FOUND
     departments = set(record["plan"]["items_by_department"])
-    if len(departments) > 1:
-        ok = reason.isna()
+    ok = reason.isna().to_numpy(dtype=bool)
+    if len(departments) > 1 and ok.any():
         rows = frame[ok]
-        failed = rows.groupby("uscc")["outcome"].agg(lambda o: bool(set(o) & set(violation)))
-        seen = (item[ok].map(department).fillna("*")).groupby(rows["uscc"]).agg(set)
-        complete = seen.map(lambda s: "*" in s or departments <= s)
-        known = failed | complete.reindex(failed.index).fillna(False)
-        reason[ok & ~frame["uscc"].map(known).fillna(False).astype(bool)] = (
-            "incomplete_joint_visit")
+        hits = rows["outcome"].astype(str).isin(list(violation)).astype(bool)
+        failed = hits.groupby(rows["uscc"].astype(str)).any()
+        covers = item[ok].map(department).astype(object).where(item[ok].notna(), "*")
+        seen = covers.groupby(rows["uscc"].astype(str)).agg(set)
+        complete = seen.map(lambda s: "*" in s or departments <= s).astype(bool)
+        known = (failed | complete.reindex(failed.index, fill_value=False)).astype(bool)
+        unknown = ~frame["uscc"].astype(str).map(known).fillna(False).astype(bool).to_numpy()
+        reason[ok & unknown] = "incomplete_joint_visit"
     kept = frame[reason.isna()].reset_index(drop=True)
     aside = frame[reason.notna()].assign(reason=reason[reason.notna()]).reset_index(drop=True)
     return kept, aside

@@ -88,9 +88,6 @@ def eligible_population(
     require_unique(pd.DataFrame({"uscc": uscc}), "uscc", "population")
 
     keep = population["status"].astype("string").isin(spec.statuses).to_numpy(dtype=bool).copy()
-    _check_scope(spec.regions, region, "region")
-    if spec.industries is not None:
-        _check_scope(spec.industries, population["industry"].astype("string"), "industry")
     if spec.regions is not None:
         keep &= region.isin(spec.regions).to_numpy(dtype=bool)
     if spec.industries is not None:
@@ -124,19 +121,23 @@ def eligible_population(
     return frame
 
 
-def _check_scope(wanted: tuple[str, ...] | None, values: pd.Series, column: str) -> None:
-    """A scope value no subject of the population has is a typo, not an empty stratum:
-    a misspelt district would silently shrink the task."""
-    if wanted is None:
-        return
-    unknown = sorted(set(wanted) - set(values.dropna().tolist()))
-    if unknown:
-        raise InputError(
-            f"no subject of the population has {column} {', '.join(map(repr, unknown))} "
-            "(a typo in the spec?)",
-            code=f"unknown_{column}",
-            column=column,
-        )
+def check_scope(spec: DrawSpec, population: pd.DataFrame) -> None:
+    """Refuse a region or industry of the spec that no subject of the (whole) population
+    has: a typo, not an empty stratum — a misspelt district would silently shrink the task.
+    Called when a task is planned or drawn from the store; not part of the draw itself, so
+    a pre-filtered frame draws the same and sealed records re-verify."""
+    for column, wanted in (("region", spec.regions), ("industry", spec.industries)):
+        if wanted is None:
+            continue
+        require_columns(population, (column,), "population")
+        unknown = sorted(set(wanted) - set(population[column].dropna().astype(str)))
+        if unknown:
+            raise InputError(
+                f"no subject of the population has {column} {', '.join(map(repr, unknown))} "
+                "(a typo in the spec?)",
+                code=f"unknown_{column}",
+                column=column,
+            )
 
 
 def _stratum_codes(eligible: pd.DataFrame) -> tuple[list[tuple[str, str]], np.ndarray]:

@@ -8,7 +8,9 @@ exactly what it read, and separately reports whether the live graph has moved si
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,8 @@ from typing import Any
 import pandas as pd
 
 from riskgraph.graph import draw_queries
+from riskgraph.graph.errors import StoreError, StoreUnavailable
+from riskgraph.graph.schema import ensure_chain_constraint
 from riskgraph.graph.store import Store
 from riskgraph.models.draws.audit import Verification, publication, verify, verify_chain
 from riskgraph.models.draws.engine import run_draw
@@ -28,7 +32,10 @@ from riskgraph.models.draws.planning import (
     ratios_for_lift,
 )
 from riskgraph.models.draws.record import canonical_json
-from riskgraph.models.draws.spec import DrawSpec
+from riskgraph.models.draws.sampling import check_scope
+from riskgraph.models.draws.spec import DrawSpec, check_task_id
+
+log = logging.getLogger(__name__)
 
 FRAMES = ("population", "inspectors", "conflicts", "catalogue")
 
@@ -65,9 +72,12 @@ def read_inputs(store: Store, spec: DrawSpec, hub_cap: int = 30) -> tuple[DrawIn
 def make_draw(store: Store, spec: DrawSpec, snapshots: Path, created_at: dt.datetime,
               hub_cap: int = 30) -> dict[str, Any]:
     """Draw for ``spec``, keep its inputs, append the sealed record to the chain."""
+    check_task_id(spec.id)
     if draw_queries.get(store, spec.id) is not None:
         raise RecordError(f"draw {spec.id} already exists", code="duplicate_draw")
+    ensure_chain_constraint(store)
     inputs, fetch = read_inputs(store, spec, hub_cap)
+    check_scope(spec, inputs.population)
     fetched: list[pd.DataFrame] = []
 
     def conflicts(usccs: list[str]) -> pd.DataFrame:
@@ -76,23 +86,37 @@ def make_draw(store: Store, spec: DrawSpec, snapshots: Path, created_at: dt.date
 
     record = run_draw(spec, inputs.population, inputs.inspectors, conflicts, inputs.catalogue,
                       created_at=created_at, prev_hash=draw_queries.latest_hash(store))
-    # Inputs are written beside the final folder and moved in once the record is saved:
-    # a draw the store refuses (chain_conflict) leaves nothing behind.
-    folder = snapshots / record["draw_id"]
-    partial = snapshots / f".{record['draw_id']}.partial"
-    shutil.rmtree(partial, ignore_errors=True)
-    partial.mkdir(parents=True)
+    # Inputs are written to a folder of this attempt's own and moved in place once the
+    # record is saved: a draw the store refuses leaves nothing behind, and a save whose
+    # outcome is unknown (the store went down) keeps them for the operator.
+    snapshots.mkdir(parents=True, exist_ok=True)
+    partial = Path(tempfile.mkdtemp(prefix=f".{record['draw_id']}.", suffix=".partial",
+                                    dir=snapshots))
     kept = DrawInputs(inputs.population, inputs.inspectors, fetched[0], inputs.catalogue)
     try:
         for name in FRAMES:
             getattr(kept, name).to_parquet(partial / f"{name}.parquet", index=False)
         draw_queries.save(store, record, canonical_json(record))
+    except StoreUnavailable:
+        raise  # saved or not, nobody can tell now: the inputs stay in the partial folder
     except BaseException:
-        shutil.rmtree(partial, ignore_errors=True)
-        raise
-    shutil.rmtree(folder, ignore_errors=True)  # left by an earlier try that was never saved
+        stored = _stored_hash(store, record["draw_id"])
+        if stored != record["hash"]:  # not saved: nothing to keep
+            shutil.rmtree(partial, ignore_errors=True)
+            raise
+        log.warning("draw %s was saved although the save reported an error", record["draw_id"])
+    folder = snapshots / record["draw_id"]
+    shutil.rmtree(folder, ignore_errors=True)  # a leftover of an attempt never saved
     partial.rename(folder)
     return record
+
+
+def _stored_hash(store: Store, draw_id: str) -> str | None:
+    try:
+        stored = draw_queries.get(store, draw_id)
+    except StoreError:
+        return None
+    return None if stored is None else stored.get("hash")
 
 
 def load_inputs(snapshots: Path, draw_id: str) -> DrawInputs:
@@ -209,4 +233,5 @@ def classes(store: Store, spec: DrawSpec) -> pd.DataFrame:
 def _planning_inputs(store: Store, spec: DrawSpec) -> tuple[pd.DataFrame, pd.DataFrame]:
     population = draw_queries.population(store, str(spec.as_of))
     population["prob"] = population["prob"].astype(float)
+    check_scope(spec, population)
     return population, draw_queries.catalogue(store)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
@@ -68,10 +69,7 @@ class DrawSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    # A task id names the draw's folder of kept inputs and its public list: letters
-    # (any script), digits, '.', '_' and '-', starting with a letter or digit, so it can
-    # never be a path ('../x', 'a/b') that writes outside or over another draw's folder.
-    id: str = Field(min_length=1, max_length=128, pattern=r"^[^\W_][\w.\-]*$")
+    id: str = Field(min_length=1)  # new tasks: see check_task_id
     title: str = ""
     departments: tuple[str, ...] = Field(min_length=1)
     items: tuple[str, ...] = Field(min_length=1)
@@ -201,7 +199,9 @@ def load_spec(source: str | Path | Mapping[str, Any]) -> DrawSpec:
     as an octal number.
     """
     if isinstance(source, Mapping):
-        return DrawSpec(**source)
+        spec = DrawSpec(**source)
+        check_task_id(spec.id)
+        return spec
     path = _as_path(source)
     text = path.read_text(encoding="utf-8") if path is not None else str(source)
     try:
@@ -214,7 +214,25 @@ def load_spec(source: str | Path | Mapping[str, Any]) -> DrawSpec:
     if not isinstance(data, Mapping):
         raise SpecError("spec must be a mapping of fields", code="invalid_spec")
     _check_seed_text(text, data)
-    return DrawSpec(**data)
+    spec = DrawSpec(**data)
+    check_task_id(spec.id)
+    return spec
+
+
+# A new task's id names its folder of kept inputs and its public list: letters (any
+# script), digits, '.', '_' and '-', starting with a letter or digit, so it can never be
+# a path ('../x', 'a/b') that writes outside or over another draw's folder. Checked when a
+# spec is loaded and when a draw is made, not when a sealed record is re-verified.
+TASK_ID = re.compile(r"[^\W_][\w.\-]{0,127}")
+
+
+def check_task_id(task_id: str) -> str:
+    """Return ``task_id`` if a new task may use it, else raise ``invalid_spec``."""
+    if not TASK_ID.fullmatch(task_id):
+        raise SpecError(f"task id {task_id!r}: use letters, digits, '.', '_' and '-' "
+                        "(up to 128, starting with a letter or digit)", code="invalid_spec",
+                        field="id")
+    return task_id
 
 
 def _check_seed_text(text: str, data: Mapping[str, Any]) -> None:
