@@ -382,3 +382,25 @@ def test_analyst_notebook_runs_in_a_real_kernel(city: dict, server_env: dict[str
     assert riskiest in text(codes[2])  # the top-20 table, with reasons in words
     assert f"{riskiest}: " in text(codes[3]) and "within two links" in text(codes[3])
     assert "# Model card" in text(codes[4])
+
+
+def test_workload_counts_draws_of_overlapping_windows_only(city: dict, session_store: Store,
+                                                           tmp_path: Path) -> None:
+    from collections import Counter
+
+    december = make_draw(session_store, load_spec(spec_for(
+        session_store, "T-DEC", as_of="2026-12-01", window_days=10)), tmp_path,
+        created_at=dt.datetime(2026, 11, 30))
+    sent = Counter(i for r in december["results"]["drawn"] for ids in r["team"].values()
+                   for i in ids)
+    assert sent
+
+    def busy(as_of: str, days: int) -> dict[str, int]:
+        frame = draw_queries.workload(session_store, {"as_of": as_of, "window_days": days})
+        return dict(zip(frame["inspector_id"], frame["workload"], strict=True))
+
+    # [12-01, 12-11): a window ending on its first day or starting on its end does not meet
+    for as_of, days in (("2026-11-21", 10), ("2026-12-11", 5)):
+        assert not set(busy(as_of, days)) & set(sent)
+    for as_of, days in (("2026-11-21", 11), ("2026-12-10", 1), ("2026-11-01", 90)):
+        assert all(busy(as_of, days).get(i, 0) >= n for i, n in sent.items())
