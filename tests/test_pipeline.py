@@ -11,7 +11,7 @@ import pytest
 
 from riskgraph.etl.loader import LoadOptions, load_folder
 from riskgraph.graph import draw_queries, score_queries
-from riskgraph.graph.errors import ChainConflict
+from riskgraph.graph.errors import ChainConflict, DuplicateDraw
 from riskgraph.graph.projection import project
 from riskgraph.graph.store import Store
 from riskgraph.models import training
@@ -208,6 +208,11 @@ def test_draw_verify_publish_and_tamper(city: dict, session_store: Store, tmp_pa
         draw_queries.save(session_store, late, json.dumps(late))
     assert conflict.value.code == "chain_conflict"
     assert draw_queries.get(session_store, "T-LATE") is None
+    # another process saving T-CHAIN again (same id, drawn anew): a duplicate, not a conflict
+    again = {**third, "prev_hash": third["hash"], "hash": "e" * 64}
+    with pytest.raises(DuplicateDraw) as duplicate:
+        draw_queries.save(session_store, again, json.dumps(again))
+    assert duplicate.value.code == "duplicate_draw"
     assert draw_queries.latest_hash(session_store) == third["hash"]
     # the same race through make_draw (it read the newest record before T-2 was saved):
     # refused, and its kept inputs are not left behind

@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from riskgraph.graph.errors import ChainConflict, StoreError, StoreUnavailable
+from riskgraph.graph.errors import ChainConflict, DuplicateDraw, StoreError, StoreUnavailable
 from riskgraph.graph.store import Store
 
 POPULATION = """
@@ -144,6 +144,10 @@ def save(store: Store, record: dict[str, Any], record_text: str) -> None:
     except StoreUnavailable:
         raise
     except StoreError as exc:
+        same = get(store, record["draw_id"])
+        if same is not None and same.get("hash") != record["hash"]:
+            raise DuplicateDraw(f"draw {record['draw_id']} was saved by another process "
+                                "first") from exc
         try:
             newest = latest_hash(store)
         except StoreError:  # forked: not ours to mend here

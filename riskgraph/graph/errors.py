@@ -17,3 +17,9 @@ class ChainConflict(StoreError):
     """Another draw was appended after the same record first: the draw must be made again."""
 
     code = "chain_conflict"
+
+
+class DuplicateDraw(StoreError):
+    """Another process saved a draw with the same id first."""
+
+    code = "duplicate_draw"
