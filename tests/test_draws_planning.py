@@ -232,3 +232,24 @@ def test_only_draws_of_one_window_merge() -> None:
     with pytest.raises(RecordError) as err:
         merge_visits([draw(id="T1"), draw(id="T1")])
     assert err.value.code == "duplicate_draw"
+
+
+def test_staffing_plan_shows_regions_no_candidate_can_cover() -> None:
+    from riskgraph.models.draws.planning import staffing_plan
+
+    pop, cat = make_population(300), make_catalogue()
+    spec = make_spec(class_ratios={c: 0.5 for c in "ABCD"}, workload_cap=100)
+    ins = make_inspectors(per_cell=4)
+    table = staffing_plan(spec, pop, ins, cat).set_index(["department", "region"])
+    visits = expected_yield(spec, pop, cat).set_index("strategy").loc["uniform", "inspections"]
+    assert table["visits"].sum() == pytest.approx(visits)
+    assert (table["slots"] == 2 * table["visits"]).all()
+    assert (table["inspectors"] == 4).all() and (table["free_slots"] == 400).all()
+    # the local inspectors of R1 are busy: R1 is short, the other regions are not
+    busy = ins.assign(workload=np.where(ins["region"] == "R1", 100, 0))
+    local = staffing_plan(spec, pop, busy, cat).set_index("region")
+    assert local.loc["R1", "short"] and not local.drop(index="R1")["short"].any()
+    # cross-region: R1's subjects are served from elsewhere, so R1 is covered
+    cross = staffing_plan(make_spec(class_ratios={c: 0.5 for c in "ABCD"}, workload_cap=100,
+                                    cross_region=True), pop, busy, cat).set_index("region")
+    assert not cross.loc["R1", "short"] and cross.loc["R1", "inspectors"] == 4 * 2

@@ -140,6 +140,7 @@ def test_plan_command_compares_ratio_sets(city: dict, session_store: Store, tmp_
     assert commands._plan(args, None, session_store) == 0
     out = capsys.readouterr().out
     assert out.count("class ratios {") == 4 and "'D': 0.8" in out
+    assert out.count("staffing: ") == 4  # each plan says whether its visits can be staffed
     assert out.count("differentiated") == 8  # model and hidden truth, four times
     # the solved ratios, planned by the model, give the lift asked for
     assert "ratios for 1.6x by the model" in out and "class_ratios: {A: " in out

@@ -247,7 +247,7 @@ def _visits(args: argparse.Namespace, settings: Settings, store: Store) -> int:
 
 def _plan(args: argparse.Namespace, settings: Settings, store: Store) -> int:
     from riskgraph.models.draws import SpecError, load_spec
-    from riskgraph.models.draws.service import classes, plan, ratios_for
+    from riskgraph.models.draws.service import classes, plan, ratios_for, staffing
 
     truth = truth_frame(Path(args.truth)) if args.truth else None
     spec = load_spec(Path(args.spec))
@@ -267,6 +267,13 @@ def _plan(args: argparse.Namespace, settings: Settings, store: Store) -> int:
             print(f"class ratios {ratios}:")
         print(plan(store, variant, truth).to_string(index=False))
         print(classes(store, variant).to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+        short = staffing(store, variant).query("short")
+        if short.empty:
+            print("staffing: each region's visits fit the free slots of its candidate inspectors")
+        else:
+            print("staffing: regions whose candidate inspectors cannot take their visits (the "
+                  "subjects would be drawn and reported unassigned):")
+            print(short.to_string(index=False, float_format=lambda v: f"{v:.1f}"))
 
     for variant in variants:
         show(variant)

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from riskgraph.models.draws.errors import InputError, SpecError
+from riskgraph.models.draws.inspectors import Roster
 from riskgraph.models.draws.sampling import eligible_population
 from riskgraph.models.draws.spec import (
     CLASSES,
@@ -104,6 +105,42 @@ def class_plan(
     table = pd.DataFrame(rows, columns=["risk_class", "eligible", "ratio", "inspections",
                                         f"mean_{score}"])
     table["share"] = table["inspections"] / table["inspections"].sum()
+    return table
+
+
+def staffing_plan(
+    spec: DrawSpec, population: pd.DataFrame, inspectors: pd.DataFrame,
+    catalogue: pd.DataFrame,
+) -> pd.DataFrame:
+    """Before drawing: per department and region, the expected visits, the inspector slots
+    they need (``inspectors_per_subject`` each) and the free slots of the inspectors who
+    may take them (qualified for the department's items, under the workload cap, and local
+    or from another district as the spec says). ``short`` marks a region whose candidates
+    alone cannot cover it; its subjects would be drawn and reported unassigned. Regions
+    share inspectors, so enough in every row is necessary, not sufficient."""
+    plan = resolve_task(spec, catalogue)
+    eligible = eligible_population(plan, population)
+    visits = eligible.groupby("region")["pi"].sum()
+    roster = Roster.from_frame(inspectors)
+    free = np.maximum(spec.workload_cap - roster.workload, 0)
+    k = spec.inspectors_per_subject
+    city = np.array([r is None for r in roster.region], dtype=bool)
+    rows = []
+    for dept, items in sorted(plan.items_by_department.items()):
+        mask = roster.qualified(dept, items)
+        for region, expected in visits.items():
+            same = roster.region == region  # the pools of assign_inspectors
+            if spec.cross_region:
+                may = mask & ~same
+            elif spec.local_inspectors:
+                may = mask & (same | city)
+            else:
+                may = mask
+            rows.append((dept, region, float(expected), k * float(expected),
+                         int(may.sum()), int(free[may].sum())))
+    table = pd.DataFrame(rows, columns=["department", "region", "visits", "slots",
+                                        "inspectors", "free_slots"])
+    table["short"] = table["free_slots"] < table["slots"]
     return table
 
 

@@ -30,6 +30,7 @@ from riskgraph.models.draws.planning import (
     class_plan,
     expected_yield,
     ratios_for_lift,
+    staffing_plan,
 )
 from riskgraph.models.draws.record import canonical_json
 from riskgraph.models.draws.sampling import check_scope
@@ -53,13 +54,7 @@ class DrawInputs:
 def read_inputs(store: Store, spec: DrawSpec, hub_cap: int = 30) -> tuple[DrawInputs, Any]:
     """Read the population, inspectors and catalogue; return them and a conflicts fetcher."""
     as_of = str(spec.as_of)
-    # The workload cap counts the visits earlier draws of an overlapping window gave each
-    # inspector; the counts are kept with the inputs, so verify recomputes the same draw.
-    inspectors = draw_queries.inspectors(store)
-    busy = draw_queries.workload(store, spec.model_dump(mode="json"))
-    inspectors["workload"] = (inspectors["inspector_id"].map(
-        busy.set_index("inspector_id")["workload"]).fillna(0).astype("int64"))
-    inputs = DrawInputs(draw_queries.population(store, as_of), inspectors,
+    inputs = DrawInputs(draw_queries.population(store, as_of), _inspectors(store, spec),
                         pd.DataFrame(columns=["uscc", "inspector_id"]),
                         draw_queries.catalogue(store))
 
@@ -67,6 +62,16 @@ def read_inputs(store: Store, spec: DrawSpec, hub_cap: int = 30) -> tuple[DrawIn
         return draw_queries.conflicts(store, usccs, hub_cap=hub_cap)
 
     return inputs, fetch
+
+
+def _inspectors(store: Store, spec: DrawSpec) -> pd.DataFrame:
+    """The inspectors with their ``workload``: the visits earlier draws of an overlapping
+    window gave each (kept with a draw's inputs, so verify recomputes the same draw)."""
+    inspectors = draw_queries.inspectors(store)
+    busy = draw_queries.workload(store, spec.model_dump(mode="json"))
+    inspectors["workload"] = (inspectors["inspector_id"].map(
+        busy.set_index("inspector_id")["workload"]).fillna(0).astype("int64"))
+    return inspectors
 
 
 def make_draw(store: Store, spec: DrawSpec, snapshots: Path, created_at: dt.datetime,
@@ -228,6 +233,13 @@ def classes(store: Store, spec: DrawSpec) -> pd.DataFrame:
     """Where the task's visits go, class by class, by the model's probabilities."""
     population, catalogue = _planning_inputs(store, spec)
     return class_plan(spec, population, catalogue)
+
+
+def staffing(store: Store, spec: DrawSpec) -> pd.DataFrame:
+    """Per department and region: expected visits, slots needed, the candidates' free
+    slots, and whether the region is short (see :func:`staffing_plan`)."""
+    population, catalogue = _planning_inputs(store, spec)
+    return staffing_plan(spec, population, _inspectors(store, spec), catalogue)
 
 
 def _planning_inputs(store: Store, spec: DrawSpec) -> tuple[pd.DataFrame, pd.DataFrame]:
