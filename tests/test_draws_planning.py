@@ -253,3 +253,18 @@ def test_staffing_plan_shows_regions_no_candidate_can_cover() -> None:
     cross = staffing_plan(make_spec(class_ratios={c: 0.5 for c in "ABCD"}, workload_cap=100,
                                     cross_region=True), pop, busy, cat).set_index("region")
     assert not cross.loc["R1", "short"] and cross.loc["R1", "inspectors"] == 4 * 2
+
+
+def test_a_merged_visit_takes_the_largest_covering_team() -> None:
+    full = {"A": 0.5, "B": 0.5, "C": 0.5, "D": 0.5}
+    one = draw(id="T-A", departments=["D1"], items=["X1"], class_ratios=full, workload_cap=200,
+               inspectors_per_subject=1)
+    two = draw(id="T-B", departments=["D1"], items=["X1"], class_ratios=full, workload_cap=200,
+               inspectors_per_subject=2)
+    visits = merge_visits([one, two]).set_index("uscc")
+    both = ({r["uscc"] for r in one["results"]["drawn"]}
+            & {r["uscc"] for r in two["results"]["drawn"]})
+    teams = {r["uscc"]: r["team"]["D1"] for r in two["results"]["drawn"]}
+    assert both
+    for subject in both:  # T-A comes first by id, but T-B asked for two inspectors
+        assert visits.loc[subject, "team"]["D1"] == sorted(teams[subject])

@@ -41,9 +41,12 @@ def merge_visits(records: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     """Merge the draws of one window into one visit per subject.
 
     A visit carries the union of the tasks' items and departments. Each department's team
-    is the team of the first task (by draw id) that drew the subject for that department
-    and whose items for it cover all the department's items in the visit; when none does,
-    the union of those tasks' teams (each qualified for its own items, each conflict-free).
+    is the largest team among the tasks that drew the subject for that department and
+    whose items for it cover all the department's items in the visit (ties: the first task
+    by draw id), so a task that asked for more inspectors is not served by fewer; when no
+    task's items cover them all, the union of those tasks' teams (each qualified for its
+    own items, each conflict-free). Teams drawn under different region rules (local and
+    cross-region) cannot both be honoured: the visit follows the team it takes.
     A department no task could staff is listed in ``unstaffed_departments``.
     """
     visits: dict[str, dict[str, Any]] = {}
@@ -67,7 +70,8 @@ def merge_visits(records: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
             needed = set().union(*(i for i, _ in offers))
             items |= needed
             staffed = [(i, t) for i, t in offers if t]
-            chosen = next((t for i, t in staffed if i >= needed), None)
+            covering = [t for i, t in staffed if i >= needed]
+            chosen = max(covering, key=len) if covering else None  # max keeps the first tie
             if chosen is not None:
                 team[dept] = sorted(chosen)
             elif staffed and set().union(*(i for i, _ in staffed)) >= needed:
