@@ -13,7 +13,6 @@ paired bootstrap over the test period's subjects.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import os
 import sys
@@ -25,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sklearn.metrics import roc_auc_score
 
-from benchmarks.scoring import AS_OF, generated_city, publish
+from benchmarks.scoring import AS_OF, city_arguments, generated_city, publish
 from riskgraph.models import training
 from riskgraph.models.ablation import paired_bootstrap
 from riskgraph.models.estimator import RiskClassifier
@@ -49,11 +48,7 @@ VARIANTS = {
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--subjects", type=int, default=880_000)
-    parser.add_argument("--seed", type=int, default=3)
-    parser.add_argument("--out", default=str(Path(__file__).parent / "results" / "ablation.txt"))
-    args = parser.parse_args()
+    args = city_arguments(__doc__, "ablation.txt")
     frames, truth, _ = generated_city(args.subjects, args.seed)
     truth = truth.set_index("uscc")["p_violation"]
     links = build_links(frames)

@@ -12,7 +12,6 @@ expected size, in the same run; top-k by score is the other bound.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import os
 import sys
@@ -23,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import pandas as pd
 
-from benchmarks.scoring import AS_OF, generated_city, publish
+from benchmarks.scoring import AS_OF, city_arguments, generated_city, publish
 from riskgraph.models import training
 from riskgraph.models.draws import DrawSpec, load_spec
 from riskgraph.models.draws.planning import expected_yield, ratios_for_lift
@@ -43,11 +42,7 @@ TARGETS = (1.6, 2.0)  # lifts by the model to solve class ratios for (same task 
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--subjects", type=int, default=880_000)
-    parser.add_argument("--seed", type=int, default=3)
-    parser.add_argument("--out", default=str(Path(__file__).parent / "results" / "draw_yield.txt"))
-    args = parser.parse_args()
+    args = city_arguments(__doc__, "draw_yield.txt")
     frames, truth, items = generated_city(args.subjects, args.seed)
     links = build_links(frames)
     model, _ = training.train(frames, trained_at=dt.datetime(2026, 10, 1), links=links)

@@ -97,6 +97,16 @@ def generated_city(subjects: int, seed: int) -> tuple[GraphFrames, pd.DataFrame,
         shutil.rmtree(root, ignore_errors=True)
 
 
+def city_arguments(doc: str | None, results: str) -> argparse.Namespace:
+    """The command line of a benchmark on a generated city: ``--subjects`` (880,000),
+    ``--seed`` (3, the city of the committed tables) and ``--out`` (results/<results>)."""
+    parser = argparse.ArgumentParser(description=doc)
+    parser.add_argument("--subjects", type=int, default=880_000)
+    parser.add_argument("--seed", type=int, default=3)
+    parser.add_argument("--out", default=str(Path(__file__).parent / "results" / results))
+    return parser.parse_args()
+
+
 def publish(text: str, out: str | Path) -> None:
     """Print a benchmark's table and write it to its results file."""
     print(text)

@@ -247,15 +247,25 @@ def _visits(args: argparse.Namespace, settings: Settings, store: Store) -> int:
 
 def _plan(args: argparse.Namespace, settings: Settings, store: Store) -> int:
     from riskgraph.models.draws import SpecError, load_spec
-    from riskgraph.models.draws.service import classes, plan, ratios_for, staffing
+    from riskgraph.models.draws.service import (
+        classes,
+        plan,
+        planning_inputs,
+        ratios_for,
+        staffing,
+    )
 
     truth = truth_frame(Path(args.truth)) if args.truth else None
     spec = load_spec(Path(args.spec))
-    own = {c: float(r) for c, r in spec.ratios().items() if c in "ABCD"}  # multipliers too
+    # read once: every variant plans the same task date and window
+    inputs = planning_inputs(store, str(spec.as_of), spec.window_days)
+
+    def class_ratios(variant: DrawSpec) -> dict[str, float]:
+        return {c: float(r) for c, r in variant.ratios().items() if c in "ABCD"}
 
     def with_ratios(ratios: dict[str, float]) -> DrawSpec:
         # ratios not given keep the spec's own (its multipliers resolved), not the defaults
-        return load_spec({**spec.model_dump(), "class_ratios": {**own, **ratios},
+        return load_spec({**spec.model_dump(), "class_ratios": {**class_ratios(spec), **ratios},
                           "class_multipliers": None})
 
     variants = [spec] + [with_ratios(parse_ratios(text)) for text in args.ratios or []]
@@ -263,11 +273,11 @@ def _plan(args: argparse.Namespace, settings: Settings, store: Store) -> int:
 
     def show(variant: DrawSpec) -> None:
         if many:
-            ratios = {c: float(r) for c, r in variant.ratios().items() if c in "ABCD"}
-            print(f"class ratios {ratios}:")
-        print(plan(store, variant, truth).to_string(index=False))
-        print(classes(store, variant).to_string(index=False, float_format=lambda v: f"{v:.4g}"))
-        short = staffing(store, variant).query("short")
+            print(f"class ratios {class_ratios(variant)}:")
+        print(plan(store, variant, truth, inputs).to_string(index=False))
+        print(classes(store, variant, inputs).to_string(index=False,
+                                                        float_format=lambda v: f"{v:.4g}"))
+        short = staffing(store, variant, inputs).query("short")
         if short.empty:
             print("staffing: each region's visits fit the free slots of its candidate inspectors")
         else:
@@ -280,7 +290,7 @@ def _plan(args: argparse.Namespace, settings: Settings, store: Store) -> int:
     failed: SpecError | None = None
     for target in args.target_lift or []:  # after the spec's own tables: it may not be reachable
         try:
-            solved = ratios_for(store, spec, target)
+            solved = ratios_for(store, spec, target, inputs)
         except SpecError as exc:
             if exc.code != "target_unreachable":
                 raise

@@ -83,6 +83,7 @@ def run_demo(args: argparse.Namespace, settings: Settings) -> int:
         classes,
         make_draw,
         plan,
+        planning_inputs,
         publish,
         ratios_for,
         verify_draw,
@@ -136,30 +137,26 @@ def run_demo(args: argparse.Namespace, settings: Settings) -> int:
     store = open_store(settings)
     try:
         as_of = dt.date.today()
-        inspectors = draw_queries.inspectors(store)
-        busy = draw_queries.workload(store, {"as_of": as_of.isoformat(),
-                                             "window_days": WINDOW_DAYS})
-        inspectors["workload"] = inspectors["inspector_id"].map(
-            busy.set_index("inspector_id")["workload"]).fillna(0)
-        spec_dict = demo_spec(draw_queries.catalogue(store), inspectors,
-                              draw_queries.population(store, as_of.isoformat()), as_of)
+        # read once for the task's date and window: choosing, planning and solving share it
+        inputs = planning_inputs(store, as_of.isoformat(), WINDOW_DAYS)
+        spec_dict = demo_spec(inputs.catalogue, inputs.inspectors, inputs.population, as_of)
         spec_path = home / "demo" / "task.json"
         spec_path.write_text(json.dumps(spec_dict, ensure_ascii=False, indent=2))
         spec = load_spec(spec_path)
         truth_frame = commands.truth_frame(truth)
         print(f"expected yield with the default class ratios {spec.class_ratios}:")
-        table = plan(store, spec, truth_frame)
+        table = plan(store, spec, truth_frame, inputs)
         print(table.to_string(index=False))
         target, solved = TARGET_LIFT, None
         try:
-            solved = ratios_for(store, spec, target)
+            solved = ratios_for(store, spec, target, inputs)
         except SpecError as exc:  # the task's classes cannot concentrate risk this much
             if exc.code != "target_unreachable":
                 raise
             print(exc)
             # the most this task's classes allow, in steps of 0.05
             target = math.floor(float(exc.details.get("max_lift", 1.0)) * 20) / 20
-            solved = ratios_for(store, spec, target) if target > 1.0 else None
+            solved = ratios_for(store, spec, target, inputs) if target > 1.0 else None
         if solved is None:
             print("drawing with the default ratios")
         else:
@@ -168,10 +165,11 @@ def run_demo(args: argparse.Namespace, settings: Settings) -> int:
             spec = load_spec(spec_path)
             print(f"ratios for {target:g}x by the model (key item, same size, no class below "
                   f"{spec.min_ratio:.0%}): {solved.spec_text()}")
-            table = plan(store, spec, truth_frame)
+            table = plan(store, spec, truth_frame, inputs)
             print(table.to_string(index=False))
         print("where the visits go:")
-        print(classes(store, spec).to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+        print(classes(store, spec, inputs).to_string(index=False,
+                                                     float_format=lambda v: f"{v:.4g}"))
         existing = draw_queries.get(store, spec.id)
         record = existing or make_draw(store, spec, home / "draws",
                                        created_at=dt.datetime.now(dt.UTC).replace(microsecond=0))

@@ -45,11 +45,7 @@ def ensure_schema(store: Store) -> int:
     """Create every constraint and index that is missing; return how many statements ran."""
     statements = 0
     for label, prop in KEYS + UNIQUE:
-        # Labels and properties come from the fixed tuple above, never from input.
-        store.write(
-            f"CREATE CONSTRAINT {label.lower()}_{prop}_unique IF NOT EXISTS "
-            f"FOR (n:{label}) REQUIRE n.{prop} IS UNIQUE"
-        )
+        _unique(store, label, prop)
         statements += 1
     for label, prop in INDEXES:
         store.write(
@@ -70,9 +66,14 @@ def ensure_chain_constraint(store: Store) -> None:
     without ``follows``) is logged, not fatal: the chain is still checked on save."""
     for label, prop in UNIQUE:
         try:
-            store.write(f"CREATE CONSTRAINT {label.lower()}_{prop}_unique IF NOT EXISTS "
-                        f"FOR (n:{label}) REQUIRE n.{prop} IS UNIQUE")
+            _unique(store, label, prop)
         except StoreUnavailable:
             raise
         except StoreError as exc:
             log.warning("could not create the %s.%s constraint: %s", label, prop, exc)
+
+
+def _unique(store: Store, label: str, prop: str) -> None:
+    # Labels and properties come from the fixed tuples above, never from input.
+    store.write(f"CREATE CONSTRAINT {label.lower()}_{prop}_unique IF NOT EXISTS "
+                f"FOR (n:{label}) REQUIRE n.{prop} IS UNIQUE")

@@ -54,7 +54,8 @@ class DrawInputs:
 def read_inputs(store: Store, spec: DrawSpec, hub_cap: int = 30) -> tuple[DrawInputs, Any]:
     """Read the population, inspectors and catalogue; return them and a conflicts fetcher."""
     as_of = str(spec.as_of)
-    inputs = DrawInputs(draw_queries.population(store, as_of), _inspectors(store, spec),
+    inputs = DrawInputs(draw_queries.population(store, as_of),
+                        inspectors_with_workload(store, as_of, spec.window_days),
                         pd.DataFrame(columns=["uscc", "inspector_id"]),
                         draw_queries.catalogue(store))
 
@@ -64,11 +65,11 @@ def read_inputs(store: Store, spec: DrawSpec, hub_cap: int = 30) -> tuple[DrawIn
     return inputs, fetch
 
 
-def _inspectors(store: Store, spec: DrawSpec) -> pd.DataFrame:
+def inspectors_with_workload(store: Store, as_of: str, window_days: int) -> pd.DataFrame:
     """The inspectors with their ``workload``: the visits earlier draws of an overlapping
     window gave each (kept with a draw's inputs, so verify recomputes the same draw)."""
     inspectors = draw_queries.inspectors(store)
-    busy = draw_queries.workload(store, spec.model_dump(mode="json"))
+    busy = draw_queries.workload(store, {"as_of": as_of, "window_days": window_days})
     inspectors["workload"] = (inspectors["inspector_id"].map(
         busy.set_index("inspector_id")["workload"]).fillna(0).astype("int64"))
     return inspectors
@@ -204,14 +205,41 @@ def estimate(store: Store, draw_id: str) -> Estimate:
     return Estimate(table, aside, len(record["results"]["drawn"]), kept["uscc"].nunique())
 
 
-def plan(store: Store, spec: DrawSpec, truth: pd.DataFrame | None = None) -> pd.DataFrame:
+@dataclass(frozen=True)
+class PlanningInputs:
+    """What planning reads from the store for one task date and window, read once and
+    shared by every plan of the same task (other ratios, other targets)."""
+
+    population: pd.DataFrame  # with ``prob`` as float
+    catalogue: pd.DataFrame
+    inspectors: pd.DataFrame  # with ``workload``
+
+
+def planning_inputs(store: Store, as_of: str, window_days: int) -> PlanningInputs:
+    """Read the population as of a task's date, the catalogue and the inspectors with the
+    workload of its window."""
+    population = draw_queries.population(store, as_of)
+    population["prob"] = population["prob"].astype(float)
+    return PlanningInputs(population, draw_queries.catalogue(store),
+                          inspectors_with_workload(store, as_of, window_days))
+
+
+def _inputs(store: Store, spec: DrawSpec, inputs: PlanningInputs | None) -> PlanningInputs:
+    inputs = inputs or planning_inputs(store, str(spec.as_of), spec.window_days)
+    check_scope(spec, inputs.population)
+    return inputs
+
+
+def plan(store: Store, spec: DrawSpec, truth: pd.DataFrame | None = None,
+         inputs: PlanningInputs | None = None) -> pd.DataFrame:
     """Expected violations per 1,000 inspections: uniform, differentiated, top-k.
 
     Always from the model's calibrated probabilities (``basis`` "model"); with ``truth``
     (``uscc, true_prob``; the hidden truth of a synthetic city) also from the real ones
     (``basis`` "hidden truth"), which judges the model.
     """
-    population, catalogue = _planning_inputs(store, spec)
+    got = _inputs(store, spec, inputs)
+    population, catalogue = got.population, got.catalogue
     frames = [expected_yield(spec, population, catalogue).assign(basis="model")]
     if truth is not None:
         population = population.merge(truth[["uscc", "true_prob"]], on="uscc", how="left")
@@ -221,29 +249,23 @@ def plan(store: Store, spec: DrawSpec, truth: pd.DataFrame | None = None) -> pd.
     return out[["basis", *[c for c in out.columns if c != "basis"]]]
 
 
-def ratios_for(store: Store, spec: DrawSpec, target: float) -> RatioPlan:
+def ratios_for(store: Store, spec: DrawSpec, target: float,
+               inputs: PlanningInputs | None = None) -> RatioPlan:
     """The least steep class ratios expected to find ``target`` times the violations per
     inspection of a uniform draw of the task's size, by the model's calibrated probabilities
     (see :func:`ratios_for_lift`)."""
-    population, catalogue = _planning_inputs(store, spec)
-    return ratios_for_lift(spec, population, catalogue, target)
+    got = _inputs(store, spec, inputs)
+    return ratios_for_lift(spec, got.population, got.catalogue, target)
 
 
-def classes(store: Store, spec: DrawSpec) -> pd.DataFrame:
+def classes(store: Store, spec: DrawSpec, inputs: PlanningInputs | None = None) -> pd.DataFrame:
     """Where the task's visits go, class by class, by the model's probabilities."""
-    population, catalogue = _planning_inputs(store, spec)
-    return class_plan(spec, population, catalogue)
+    got = _inputs(store, spec, inputs)
+    return class_plan(spec, got.population, got.catalogue)
 
 
-def staffing(store: Store, spec: DrawSpec) -> pd.DataFrame:
+def staffing(store: Store, spec: DrawSpec, inputs: PlanningInputs | None = None) -> pd.DataFrame:
     """Per department and region: expected visits, slots needed, the candidates' free
     slots, and whether the region is short (see :func:`staffing_plan`)."""
-    population, catalogue = _planning_inputs(store, spec)
-    return staffing_plan(spec, population, _inspectors(store, spec), catalogue)
-
-
-def _planning_inputs(store: Store, spec: DrawSpec) -> tuple[pd.DataFrame, pd.DataFrame]:
-    population = draw_queries.population(store, str(spec.as_of))
-    population["prob"] = population["prob"].astype(float)
-    check_scope(spec, population)
-    return population, draw_queries.catalogue(store)
+    got = _inputs(store, spec, inputs)
+    return staffing_plan(spec, got.population, got.inspectors, got.catalogue)
