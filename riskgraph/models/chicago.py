@@ -9,6 +9,7 @@ lambda of glmnet's default path.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -57,8 +58,6 @@ def default_data_path() -> Path:
     """Return the shared data file: under ``$RISKGRAPH_SHARED_DATA``, beside this
     repository (``../shared/data``), or in the workplace's ``/work/shared/data`` — the
     first that exists (a clone made elsewhere still finds the machine's copy)."""
-    import os
-
     roots = [os.environ.get("RISKGRAPH_SHARED_DATA"),
              Path(__file__).resolve().parents[3] / "shared" / "data", "/work/shared/data"]
     candidates = [Path(r) / "chicago" / DATA_FILE for r in roots if r]

@@ -75,7 +75,7 @@ class ClassCuts:
             if v[2] > 1:
                 raise ValueError(f"absolute class cuts are probabilities, got {self.values}")
             return (float(v[0]), float(v[1]), float(v[2]))
-        mean = float(p.mean()) if len(p) else 0.0
+        mean = float(p.mean())  # p is not empty: checked above
         if not mean > 0:
             raise ValueError("relative class cuts need scores with a positive mean")
         return tuple(float(x) for x in v * mean)  # type: ignore[return-value]
