@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from riskgraph.models.features import inspection_features, subject_features
-from riskgraph.models.groups import PRIOR_INSPECTIONS, _primary
+from riskgraph.models.groups import PRIOR_INSPECTIONS, RATIO_PSEUDO, _primary
 from tests.test_features import insp, make, subject, tie
 
 D = dt.date
@@ -136,3 +136,133 @@ def test_others_registered_on_or_after_t_do_not_count() -> None:
     # S2 has no registration date: it counts as always there
     assert subject_features(frames, D(2023, 3, 1)).loc["S0", "site_others"] == 1
     assert subject_features(frames, D(2023, 3, 2)).loc["S0", "site_others"] == 2
+
+
+def richer_frames(seed: int, n: int = 60):
+    """Random frames with every kind of standardised event, a subject without an
+    industry, one without a registration day, and list entries back before the others."""
+    rng = np.random.default_rng(seed)
+    days = pd.date_range("2019-01-01", "2024-12-31", freq="D")
+
+    def day() -> str:
+        return str(days[rng.integers(len(days))])[:10]
+
+    subjects = [subject(f"S{i}", industry=str(rng.choice(["food", "retail", "repair"])),
+                        registered_on=str(rng.choice(["2012-01-01", "2020-06-01", "2023-02-01"])))
+                for i in range(n)]
+    subjects[0]["industry"] = None
+    subjects[1]["registered_on"] = None
+    return make(
+        subjects=subjects,
+        addresses=[dict(subject_uscc=f"S{i}", address_key=f"a{rng.integers(8)}")
+                   for i in range(n)],
+        phones=[dict(subject_uscc=f"S{i}", phone_key=f"p{rng.integers(20)}")
+                for i in range(n) if rng.random() < 0.7],
+        ties=[tie(f"S{i}", f"P{rng.integers(15)}") for i in range(n)],
+        inspections=[insp(f"I{k}", f"S{rng.integers(n)}", day(),
+                          str(rng.choice(["pass", "pass", "fail", "not_found"])))
+                     for k in range(300)],
+        complaints=[dict(subject_uscc=f"S{rng.integers(n)}", received_on=day(),
+                         substantiated=bool(rng.random() < 0.4)) for _ in range(120)],
+        penalties=[dict(subject_uscc=f"S{rng.integers(n)}", decided_on=day(),
+                        severity=str(rng.choice(["minor", "general", "serious"])),
+                        amount=0.0, repaired_on=None) for _ in range(60)],
+        list_entries=[dict(subject_uscc=f"S{rng.integers(n)}", list="abnormal_operation",
+                           listed_on=str(rng.choice(["2016-07-01", day()])))
+                      for _ in range(25)],
+    )
+
+
+def naive_ratios(frames, as_of: dt.date) -> pd.DataFrame:
+    """The standardised group ratios by plain pandas, following the module's definition."""
+    ts = pd.Timestamp(as_of)
+    sub = frames.subjects.set_index("uscc")
+    industry = sub["industry"].fillna("<none>")
+    reg = pd.to_datetime(sub["registered_on"])
+    com, pen = frames.complaints, frames.penalties
+    lists = frames.list_entries.dropna(subset=["subject_uscc"])
+    kinds = {
+        "complaints": (com["subject_uscc"], com["received_on"]),
+        "substantiated": (com["subject_uscc"][com["substantiated"].astype(bool)],
+                          com["received_on"][com["substantiated"].astype(bool)]),
+        "penalties": (pen["subject_uscc"], pen["decided_on"]),
+        "serious": (pen["subject_uscc"][pen["severity"] == "serious"],
+                    pen["decided_on"][pen["severity"] == "serious"]),
+        "listed": (lists["subject_uscc"], lists["listed_on"]),
+    }
+
+    def days_on_record(first: pd.Timestamp) -> pd.Series:
+        start = reg.where(reg.notna() & (reg > first), first)  # no date: always there
+        on = (reg.isna() | (reg < ts)) & (start < ts)
+        return ((ts - start).dt.days * on).astype(float)
+
+    expected, observed = {}, {}
+    for kind, (who, when) in kinds.items():
+        record = days_on_record(pd.to_datetime(when).min())
+        before = who[pd.to_datetime(when) < ts].value_counts().reindex(sub.index, fill_value=0)
+        rate = before.groupby(industry).sum() / record.groupby(industry).sum()
+        expected[kind] = (industry.map(rate.fillna(0.0)) * record).fillna(0.0)
+        observed[kind] = before
+    # expected failures: each decided inspection at its industry's shrunk rate before it
+    ins = frames.inspections[frames.inspections["outcome"].isin(["pass", "fail"])]
+    ind_of = ins["subject_uscc"].map(sub["industry"])
+    e_fail = pd.Series(0.0, index=sub.index)
+    for _, row in ins[ins["inspected_on"] < ts].iterrows():
+        earlier = ins[ins["inspected_on"] < row["inspected_on"]]
+        city = (earlier["outcome"] == "fail").mean() if len(earlier) else 0.5
+        k = ind_of[row.name]
+        if pd.isna(k):
+            rate = city
+        else:
+            mine = earlier[ind_of[earlier.index] == k]
+            rate = ((mine["outcome"] == "fail").sum() + PRIOR_INSPECTIONS * city) / (
+                len(mine) + PRIOR_INSPECTIONS)
+        e_fail[row["subject_uscc"]] += rate
+    expected["failure"] = e_fail
+    fails = ins[(ins["inspected_on"] < ts) & (ins["outcome"] == "fail")]
+    observed["failure"] = fails["subject_uscc"].value_counts().reindex(sub.index, fill_value=0)
+    key = {
+        "site": frames.addresses.set_index("subject_uscc")["address_key"],
+        "phone": frames.phones.set_index("subject_uscc")["phone_key"],
+        "owner": frames.ties.set_index("subject_uscc")["holder_key"],
+    }
+    out = pd.DataFrame(index=sub.index)
+    for group, k in key.items():
+        k = k.reindex(sub.index)
+        for u in sub.index:
+            others = [v for v in sub.index[(k == k[u]).to_numpy()] if v != u]
+            for kind in expected:
+                o, e = observed[kind][others].sum(), expected[kind][others].sum()
+                out.loc[u, f"{group}_{kind}_ratio"] = (
+                    np.nan if pd.isna(k[u]) else (o + RATIO_PSEUDO) / (e + RATIO_PSEUDO))
+    return out
+
+
+@pytest.mark.parametrize("seed, as_of", [(3, D(2022, 7, 1)), (4, D(2024, 11, 15))])
+def test_standardised_ratios_match_a_naive_computation(seed: int, as_of: dt.date) -> None:
+    frames = richer_frames(seed)
+    got = subject_features(frames, as_of)
+    want = naive_ratios(frames, as_of)
+    assert want.notna().any().all()
+    for col in want.columns:
+        pd.testing.assert_series_equal(got[col].astype(float), want[col].astype(float),
+                                       check_names=False, rtol=1e-9, obj=col)
+
+
+def test_a_market_of_restaurants_is_not_worse_than_its_trade() -> None:
+    """Two sites with the same complaints per business: the one whose trade draws
+    complaints anyway (food) has a ratio near 1, the quiet trade's site stands out."""
+    subjects = [subject(f"F{i}", industry="food") for i in range(20)] + [
+        subject(f"R{i}", industry="retail") for i in range(20)]
+    complaints = [dict(subject_uscc=f"F{i}", received_on="2022-05-01", substantiated=False)
+                  for i in range(10, 20) for _ in range(3)]  # food elsewhere: 3 each
+    complaints += [dict(subject_uscc=f"F{i}", received_on="2022-06-01", substantiated=False)
+                   for i in range(3)]  # food at the market: 1 each
+    complaints += [dict(subject_uscc=f"R{i}", received_on="2022-06-01", substantiated=False)
+                   for i in range(3)]  # retail at the block: 1 each, retail elsewhere none
+    addresses = [dict(subject_uscc=f"F{i}", address_key="market") for i in range(4)]
+    addresses += [dict(subject_uscc=f"R{i}", address_key="block") for i in range(4)]
+    f = subject_features(make(subjects=subjects, complaints=complaints,
+                              addresses=addresses), D(2023, 1, 1))
+    assert f.loc["F3", "site_events_per_subject"] == f.loc["R3", "site_events_per_subject"]
+    assert f.loc["F3", "site_complaints_ratio"] < 1 < f.loc["R3", "site_complaints_ratio"]

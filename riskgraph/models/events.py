@@ -83,9 +83,9 @@ class Events:
 
 
 def regroup(events: Events, group: np.ndarray, n_groups: int) -> Events:
-    """The same events counted per group of their owner (owners in group -1 dropped)."""
+    """The same events (and values) per group of their owner (owners in group -1 dropped)."""
     g = group[events.subj] if len(events.subj) else events.subj
-    return Events(g, events.day, g >= 0, n_groups)
+    return Events(g, events.day, g >= 0, n_groups, values=np.diff(events.cum))
 
 
 def days_of(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:

@@ -75,7 +75,7 @@ OWN_FEATURES = [
     "penalty_amount_log", "penalties_repaired", "penalties_unrepaired", "past_inspections",
     "past_inspection_failures", "past_inspections_not_found", "inspection_failure_rate",
     "days_since_last_inspection", "list_abnormal_operation", "list_serious_dishonest",
-    "list_joint_punishment", *OWN_GROUP_FEATURES, *[f"{e}_recent" for e in (
+    "list_joint_punishment", *[f"list_{name}_ever" for name in LISTS], *OWN_GROUP_FEATURES, *[f"{e}_recent" for e in (
         "complaints", "penalties", "inspection_failures", "inspections_decided")],
     "inspection_failure_rate_recent",
 ]
@@ -225,9 +225,12 @@ class _History:
             for name, sel in (("any", np.ones(len(le), bool)),
                               ("serious_dishonest", lname == "serious_dishonest"))
         }
+        self.ever_listed = Events(ls, ld, lok, n)  # any list, removed or not
         self.groups = GroupRates(group_ids(frames, idx), self.registered, self.reg_ok, {
             "failures": self.failures, "decided": self.decided,
-            "complaints": self.complaints, "penalties": self.penalties})
+            "complaints": self.complaints, "penalties": self.penalties,
+            "substantiated": self.substantiated, "serious": self.severity["serious"],
+            "listed": self.ever_listed})
 
 
 def _own(h: _History, subj: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
@@ -281,7 +284,9 @@ def _own_sorted(h: _History, subj: np.ndarray, t: np.ndarray) -> dict[str, np.nd
         (out["inspection_failures_recent"] + GROUP_PRIOR * prior)
         / (out["inspections_decided_recent"] + GROUP_PRIOR))
     for name, (on, off) in h.listed.items():
-        out[f"list_{name}"] = on.count(subj, t) - off.count(subj, t)
+        listed = on.count(subj, t)
+        out[f"list_{name}"] = listed - off.count(subj, t)
+        out[f"list_{name}_ever"] = listed  # a removed entry still tells of past conduct
     return out
 
 

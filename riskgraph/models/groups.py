@@ -19,6 +19,22 @@ where 300 links would glue unrelated stalls into one cluster. A subject with sev
 addresses, phones or legal representatives takes the most widely shared one (counted
 today: ties and addresses carry no dates), so a neighbour at its secondary address is
 not counted; the others' events and registrations count strictly before t.
+
+Raw rates mix the group's conduct with its trades: a market of restaurants has more
+complaints per stall than an office block of consultancies, however well both are run.
+So each group also gets *indirectly standardised* ratios, as epidemiology compares a
+region's deaths with those its age mix would give: the others' observed events over
+those expected from their industries,
+
+    ratio = (observed + RATIO_PSEUDO) / (expected + RATIO_PSEUDO)
+
+1 is "as the industries of its members would have it", 2 twice that. For complaints,
+substantiated complaints, penalties, serious penalties and list entries, a member is
+expected to have its industry's events per subject-day before t times its own days on
+record before t (from the later of its registration and the first record of any kind:
+the records' start); for failures, each of its decided inspections is expected to fail
+at its industry's shrunk failure rate before that inspection. The pseudo-count of one
+expected event keeps a small group near 1. All of it is point-in-time like the rest.
 """
 
 from __future__ import annotations
@@ -31,13 +47,18 @@ from riskgraph.models.frames import GraphFrames
 from riskgraph.models.linkage import lookup
 
 PRIOR_INSPECTIONS = 5.0
+RATIO_PSEUDO = 1.0  # expected events added to both sides of a standardised ratio
 _NEVER = -(1 << 22)  # registration day for subjects without one: they always exist
+_CHUNK = 131_072  # query rows per pass over (group, industry) pairs: bounds memory
 
 #: Group kinds and the features each gives (all graph context except the industry).
 GROUPS = ("site", "phone", "owner")
+#: Events whose expected count comes from exposure: the names the events dict carries.
+STANDARDISED = ("complaints", "substantiated", "penalties", "serious", "listed")
 OWN_GROUP_FEATURES = ["industry_failure_rate", "inspection_failure_rate_shrunk"]
 GRAPH_GROUP_FEATURES = [f"{g}_{name}" for g in GROUPS
-                        for name in ("others", "failure_rate", "events_per_subject")]
+                        for name in ("others", "failure_rate", "events_per_subject",
+                                     "failure_ratio", *[f"{e}_ratio" for e in STANDARDISED])]
 
 
 def group_ids(frames: GraphFrames, usccs: pd.Index) -> dict[str, tuple[np.ndarray, int]]:
@@ -91,6 +112,67 @@ class GroupRates:
         self._city_fail_days = np.sort(fails.day)
         self._city_decided_days = np.sort(decided.day)
 
+        # Standardisation: industries (a missing one is a category of its own), days on
+        # record, each industry's events and exposure, and expected failures.
+        industry, n_industries = groups["industry"]
+        self.industry = np.where(industry >= 0, industry, n_industries)
+        k = n_industries + 1
+        self._reg = reg
+        # Each kind's records start with its first event: no member is expected to have
+        # complaints from before complaints were recorded.
+        self._first = {e: float(events[e].day.min()) if len(events[e].day) else float(_NEVER)
+                       for e in STANDARDISED}
+        self._industry_exposure = Events(self.industry, reg, np.ones(n, bool), k,
+                                         values=reg.astype(np.float64))
+        self._industry_events = {e: regroup(events[e], self.industry, k) for e in STANDARDISED}
+        expected = self._industry_failure_rate(decided.subj, decided.day.astype(np.int64))
+        self.expected_failures = Events(decided.subj, decided.day, np.ones(len(expected), bool),
+                                        n, values=expected)
+        self._pairs = {kind: _Pairs(group, count, self.industry, k, reg)
+                       for kind, (group, count) in groups.items() if kind in GROUPS}
+        self._expected_failures_per_group = {
+            kind: regroup(self.expected_failures, group, count)
+            for kind, (group, count) in groups.items() if kind in GROUPS}
+
+    def _industry_failure_rate(self, subj: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """The shrunk failure rate of each subject's industry before t (the city's
+        without an industry)."""
+        city = self.city_rate(t)
+        group = self.groups["industry"][subj]
+        g = np.maximum(group, 0)
+        per = self.per_group["industry"]
+        rate = _shrunk(per["failures"].count(g, t), per["decided"].count(g, t), city)
+        return np.where(group >= 0, rate, city)
+
+    def first_record(self, kind: str) -> float:
+        """The day the records of an event kind start (its first event)."""
+        return self._first[kind]
+
+    def industry_rates(self, industry: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
+        """Events of each kind in STANDARDISED per subject-day of ``industry`` before t."""
+        out = {}
+        for e, ev in self._industry_events.items():
+            days = _exposure(self._industry_exposure, industry, t, self._first[e])
+            out[e] = np.divide(ev.count(industry, t), days, out=np.zeros(len(t)), where=days > 0)
+        return out
+
+    def _standardised(self, kind: str, subj: np.ndarray, t: np.ndarray,
+                      others: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Observed-over-expected ratios of the other members of each subject's group."""
+        has = self.groups[kind][subj] >= 0
+        own_rates = self.industry_rates(self.industry[subj], t)
+        expected = self._pairs[kind].expected(self, subj, t)
+        out = {}
+        per_group = self._expected_failures_per_group[kind]
+        g = np.maximum(self.groups[kind][subj], 0)
+        e_fail = per_group.total(g, t) - self.expected_failures.total(subj, t)
+        out["failure_ratio"] = _ratio(others["failures"], e_fail, has)
+        for e in STANDARDISED:
+            own_days = np.where(self._reg[subj] < t,
+                                np.clip(t - np.maximum(self._reg[subj], self._first[e]), 0, None), 0.0)
+            out[f"{e}_ratio"] = _ratio(others[e], expected[e] - own_rates[e] * own_days, has)
+        return out
+
     def city_rate(self, t: np.ndarray) -> np.ndarray:
         """The city's failure rate over inspections decided before t (0.5 with none)."""
         f = np.searchsorted(self._city_fail_days, t).astype(np.float64)
@@ -128,7 +210,63 @@ class GroupRates:
             events = o["complaints"] + o["penalties"]
             out[f"{kind}_events_per_subject"] = np.divide(
                 events, others, out=np.full(len(subj), np.nan), where=others > 0)
+            for name, value in self._standardised(kind, subj, t, o).items():
+                out[f"{kind}_{name}"] = value
         return out, prior
+
+
+class _Pairs:
+    """The (group, industry) pairs of one group kind: members' exposure per pair, and
+    each group's pairs as a range, to sum expected events over a group's industries."""
+
+    def __init__(self, group: np.ndarray, n_groups: int, industry: np.ndarray,
+                 n_industries: int, reg: np.ndarray) -> None:
+        self.of = group
+        member = np.flatnonzero(group >= 0)
+        code = group[member].astype(np.int64) * n_industries + industry[member]
+        codes, pair = np.unique(code, return_inverse=True)
+        self.group = codes // n_industries
+        self.industry = codes % n_industries
+        self.exposure = Events(pair, reg[member], np.ones(len(member), bool), len(codes),
+                               values=reg[member].astype(np.float64))
+        # one more bound than groups, and at least two, so a masked lookup stays in range
+        self.first = np.searchsorted(self.group, np.arange(max(n_groups, 1) + 1))
+
+    def expected(self, rates: GroupRates, subj: np.ndarray,
+                 t: np.ndarray) -> dict[str, np.ndarray]:
+        """Expected events of each STANDARDISED kind over all members of each subject's
+        group (itself included) before t."""
+        out = {e: np.zeros(len(subj)) for e in STANDARDISED}
+        group = self.of[subj]
+        for lo in range(0, len(subj), _CHUNK):
+            sl = slice(lo, lo + _CHUNK)
+            g = group[sl]
+            has = g >= 0
+            first = np.where(has, self.first[np.maximum(g, 0)], 0)
+            count = np.where(has, self.first[np.maximum(g, 0) + 1] - first, 0)
+            row = np.repeat(np.arange(len(g)), count)
+            pair = first[row] + np.arange(len(row)) - np.repeat(np.cumsum(count) - count, count)
+            day = t[sl][row]
+            for e, rate in rates.industry_rates(self.industry[pair], day).items():
+                days = _exposure(self.exposure, pair, day, rates.first_record(e))
+                out[e][sl] = np.bincount(row, weights=rate * days, minlength=len(g))
+        return out
+
+
+def _exposure(ev: Events, owner: np.ndarray, t: np.ndarray, first: float) -> np.ndarray:
+    """Subject-days on record before t of the members in ``ev`` (dated and valued by
+    their registration day): each from the later of its registration and ``first``."""
+    t = np.asarray(t, np.float64)
+    u = np.minimum(t, first)  # members registered before u count from ``first``
+    counted, summed = ev.count(owner, t), ev.total(owner, t)
+    early, early_sum = ev.count(owner, u), ev.total(owner, u)
+    return np.clip(counted * t - first * early - (summed - early_sum), 0, None)
+
+
+def _ratio(observed: np.ndarray, expected: np.ndarray, has: np.ndarray) -> np.ndarray:
+    """Standardised ratio, NaN where the subject has no group."""
+    ratio = (observed + RATIO_PSEUDO) / (np.clip(expected, 0, None) + RATIO_PSEUDO)
+    return np.where(has, ratio, np.nan)
 
 
 def _shrunk(failures: np.ndarray, decided: np.ndarray, prior: np.ndarray) -> np.ndarray:

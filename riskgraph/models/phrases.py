@@ -79,3 +79,23 @@ FEATURE_PHRASES: dict[str, tuple[str, str]] = {
     "inspections_decided_recent": ("近期检查次数", "number of recent inspections"),
     "inspection_failure_rate_recent": ("近期检查问题发现率高", "problems found at most recent inspections"),
 }
+
+# The standardised group ratios: who the others are, and what they have more of than
+# their trades would.
+_GROUP_WORDS = {
+    "site": ("同一经营场所的其他主体", "other businesses on its premises"),
+    "phone": ("共用电话的其他主体", "businesses sharing its phone"),
+    "owner": ("法定代表人的其他主体", "its legal representative's other businesses"),
+}
+_EVENT_WORDS = {
+    "failure": ("检查发现问题", "fail inspections"),
+    "complaints": ("投诉", "draw complaints"),
+    "substantiated": ("查实投诉", "draw substantiated complaints"),
+    "penalties": ("受行政处罚", "are penalised"),
+    "serious": ("受严重行政处罚", "are seriously penalised"),
+    "listed": ("被列入经营异常或失信名单", "are put on lists"),
+}
+FEATURE_PHRASES.update({
+    f"{group}_{event}_ratio": (f"{gz}{ez}多于同行业水平", f"{ge} {ee} more often than their trades do")
+    for group, (gz, ge) in _GROUP_WORDS.items() for event, (ez, ee) in _EVENT_WORDS.items()
+})

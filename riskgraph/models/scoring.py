@@ -302,6 +302,10 @@ REASON_PATTERNS: list[tuple[re.Pattern[str], Phrase]] = [
         Phrase("列入{list_zh}", "on {list_en}"),
     ),
     (
+        re.compile(r"^list_(?P<list>abnormal_operation|serious_dishonest|joint_punishment)_ever$"),
+        Phrase("曾列入{list_zh}", "was once on {list_en}"),
+    ),
+    (
         re.compile(r"^linked_penalties_(?P<hops>\d)hop$"),
         Phrase("{hops}度关联主体受过行政处罚", "subjects {hops} hop(s) away were penalised"),
     ),
