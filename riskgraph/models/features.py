@@ -75,7 +75,8 @@ OWN_FEATURES = [
     "penalty_amount_log", "penalties_repaired", "penalties_unrepaired", "past_inspections",
     "past_inspection_failures", "past_inspections_not_found", "inspection_failure_rate",
     "days_since_last_inspection", "list_abnormal_operation", "list_serious_dishonest",
-    "list_joint_punishment", *[f"list_{name}_ever" for name in LISTS], *OWN_GROUP_FEATURES, *[f"{e}_recent" for e in (
+    "list_joint_punishment", *[f"list_{name}_ever" for name in LISTS],
+    *OWN_GROUP_FEATURES, *[f"{e}_recent" for e in (
         "complaints", "penalties", "inspection_failures", "inspections_decided")],
     "inspection_failure_rate_recent",
 ]

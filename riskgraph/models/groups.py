@@ -168,8 +168,8 @@ class GroupRates:
         e_fail = per_group.total(g, t) - self.expected_failures.total(subj, t)
         out["failure_ratio"] = _ratio(others["failures"], e_fail, has)
         for e in STANDARDISED:
-            own_days = np.where(self._reg[subj] < t,
-                                np.clip(t - np.maximum(self._reg[subj], self._first[e]), 0, None), 0.0)
+            start = np.maximum(self._reg[subj], self._first[e])
+            own_days = np.where(self._reg[subj] < t, np.clip(t - start, 0, None), 0.0)
             out[f"{e}_ratio"] = _ratio(others[e], expected[e] - own_rates[e] * own_days, has)
         return out
 
