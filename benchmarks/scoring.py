@@ -119,10 +119,7 @@ def rss_gb() -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--subjects", type=int, default=880_000)
-    parser.add_argument("--out", default=str(Path(__file__).parent / "results" / "scoring.txt"))
-    args = parser.parse_args()
+    args = city_arguments(__doc__, "scoring.txt")
     root = Path(tempfile.mkdtemp(prefix="rg-bench-score-"))
     rows: list[tuple[str, str, float, float]] = []
 
@@ -130,7 +127,7 @@ def main() -> None:
         rows.append((name, size, time.monotonic() - started, rss_gb()))
 
     try:
-        generate_city(root / "in", scale=args.subjects, seed=3, as_of=AS_OF,
+        generate_city(root / "in", scale=args.subjects, seed=args.seed, as_of=AS_OF,
                       truth_dir=root / "truth")
         t = time.monotonic()
         frames = frames_from_city(root / "in")
@@ -161,10 +158,10 @@ def main() -> None:
         shutil.rmtree(root, ignore_errors=True)
     del frames, links, feats
     # Reference rankings from the generator itself (the same city, rebuilt in memory).
-    limits = ceilings(build_city(args.subjects, 3, AS_OF))
+    limits = ceilings(build_city(args.subjects, args.seed, AS_OF))
     card = model.card
     boot = card["graph_lift_bootstrap"]["roc_auc"]
-    lines = [f"scoring benchmark — synthetic city of {args.subjects:,} subjects (seed 3), "
+    lines = [f"scoring benchmark — synthetic city of {args.subjects:,} subjects (seed {args.seed}), "
              f"as of {AS_OF}, {dt.date.today()}, 2 cores", "",
              f"{'step':<48} {'size':>22} {'seconds':>8} {'peak GB':>8}"]
     lines += [f"{n:<48} {s:>22} {sec:>8.1f} {gb:>8.2f}" for n, s, sec, gb in rows]
