@@ -17,13 +17,18 @@ Features (all float, NaN where undefined):
   ``complaints*`` (all, substantiated, last 12 months); ``penalties*`` (all, serious, by
   severity in the last 24 months, repaired / unrepaired), ``penalty_amount_log``;
   ``past_inspections*`` (not_found counted apart), ``inspection_failure_rate`` over pass +
-  fail; ``days_since_last_*``; ``list_<list>`` active entries on the subject.
+  fail; ``days_since_last_*``; ``list_<list>`` active entries on the subject and
+  ``list_<list>_ever`` every entry listed before t, removed or not (a removal ends the
+  listing, not what it said of past conduct); the industry's and the subject's own shrunk
+  failure rates, and time-weighted counts (``*_recent``), from ``groups`` and below.
 - graph (``GRAPH_FEATURES``, for an ablation): ``linked_*`` sum over subjects at 1 hop,
   ``linked_2hop_*`` over subjects at exactly 2 hops (distinct subjects, not walks);
   ``linked_by_<kind>`` neighbours per edge kind; ``*_shared_by`` how many others share the
   subject's address / phone, uncapped; ``legal_rep_other_*`` totals over the other
   subjects (any role) of the subject's legal reps, uncapped; ``persons_*`` / ``legal_rep_
-  listed`` own persons on a list; ``cluster_*`` the connected component;
+  listed`` own persons on a list; ``cluster_*`` the connected component; the group
+  features of ``riskgraph.models.groups`` (``site_*``, ``phone_*``, ``owner_*``: the other
+  members' rates, uncapped, and their events over those their industries would give);
   ``propagated_risk`` personalised-PageRank mass arriving through links from subjects
   penalised in the last 24 months or listed (``SEED_WEIGHTS``), excluding the subject's own
   restart share, to a relative tolerance of 1e-4.

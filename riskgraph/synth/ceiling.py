@@ -27,6 +27,7 @@ evidence. ``bayes_own_no_cluster`` treats every subject as outside a shell clust
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from riskgraph.models.evaluation import top_share_lift
 from riskgraph.synth import vocab
@@ -89,3 +90,27 @@ def ceilings(city: City, fraction: float = 0.10) -> dict[str, float]:
     out = {name: top_share_lift(score[open_], true, fraction) for name, score in rankings.items()}
     out["perfect"] = top_share_lift(true, true, fraction)
     return out
+
+
+def shared_effects(city: City) -> pd.DataFrame:
+    """The parts of each subject's hidden risk that other subjects share, which only the
+    graph could reveal (logit scale, 0 where none), indexed by USCC:
+
+    - ``site``: its premises' effect (subjects at an address nobody else has get none);
+    - ``owner``: its legal representative's conduct, only where that person also
+      represents another subject (a sole business's share is inseparable from its own);
+    - ``cluster``: its shell cluster's effect.
+
+    A model given these exactly is an *oracle* for the graph: the most any graph feature
+    could add (``benchmarks/scoring.py`` trains one). Diagnosis only: never used to score.
+    """
+    legal = city.legal
+    has = legal >= 0
+    others = np.zeros(len(legal), np.int64)
+    if has.any():
+        others[has] = np.bincount(legal[has])[legal[has]] - 1
+    return pd.DataFrame({
+        "site": city.shared["site"],
+        "owner": np.where(others > 0, city.shared["owner"], 0.0),
+        "cluster": city.risk.cluster,
+    }, index=pd.Index(np.asarray(city.uscc), name="uscc"))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -74,6 +74,9 @@ class City:
     penalties: Penalties
     inspections: Inspections
     entries: Entries
+    # The parts of each subject's latent risk that others share, on the logit scale:
+    # "owner" (its legal representative's conduct) and "site" (its premises), 0 for none.
+    shared: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def _persons(
@@ -112,13 +115,17 @@ def _persons(
 OWNER_SHARE = 0.45
 
 
-def _share_conduct(seed: int, s: Subjects, legal: np.ndarray) -> None:
-    """Mix each legal representative's conduct into the latent risk of their subjects."""
+def _share_conduct(seed: int, s: Subjects, legal: np.ndarray) -> np.ndarray:
+    """Mix each legal representative's conduct into the latent risk of their subjects;
+    return each subject's share of it."""
     rng = np.random.default_rng([seed, 0x0C0D])  # its own stream: other stages unchanged
     has = legal >= 0
     conduct = rng.normal(0.0, LATENT_SD, int(legal.max()) + 1 if has.any() else 1)
     mixed = np.sqrt(1 - OWNER_SHARE) * s.latent[has] + np.sqrt(OWNER_SHARE) * conduct[legal[has]]
     s.latent[has] = mixed
+    part = np.zeros(s.n)
+    part[has] = np.sqrt(OWNER_SHARE) * conduct[legal[has]]
+    return part
 
 
 # Share of the latent risk's variance that comes from the premises for subjects that share
@@ -126,8 +133,9 @@ def _share_conduct(seed: int, s: Subjects, legal: np.ndarray) -> None:
 SITE_SHARE = 0.35
 
 
-def _share_site(seed: int, s: Subjects, address: np.ndarray) -> None:
-    """Mix a per-site effect into the latent risk of subjects that share an address."""
+def _share_site(seed: int, s: Subjects, address: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mix a per-site effect into the latent risk of subjects that share an address;
+    return each subject's site part, and which subjects share one."""
     from riskgraph.etl.normalize import address_key
 
     keys = pd.Series(address).map(address_key)  # the variants of one place are one site
@@ -138,6 +146,9 @@ def _share_site(seed: int, s: Subjects, address: np.ndarray) -> None:
     effect = rng.normal(0.0, LATENT_SD, len(uniques))
     s.latent[shared] = (np.sqrt(1 - SITE_SHARE) * s.latent[shared]
                         + np.sqrt(SITE_SHARE) * effect[site[shared]])
+    part = np.zeros(s.n)
+    part[shared] = np.sqrt(SITE_SHARE) * effect[site[shared]]
+    return part, shared
 
 
 def build_city(scale: int, seed: int, as_of: dt.date) -> City:
@@ -174,8 +185,9 @@ def build_city(scale: int, seed: int, as_of: dt.date) -> City:
     phone = phones(rng[4], s, clusters, legal, persons.mobile)
     log.info("stage=texts seconds=%.1f", time.perf_counter() - started)
 
-    _share_conduct(seed, s, legal)
-    _share_site(seed, s, address)
+    owner_part = _share_conduct(seed, s, legal)
+    site_part, shared = _share_site(seed, s, address)
+    owner_part[shared] *= np.sqrt(1 - SITE_SHARE)  # the site's mixing scaled it down
     risk = Risk.draw(rng[5], s, day)
     complaints = make_complaints(rng[5], s, risk, day)
     penalties = make_penalties(rng[5], s, risk, day)
@@ -228,6 +240,7 @@ def build_city(scale: int, seed: int, as_of: dt.date) -> City:
         penalties,
         inspections,
         entries,
+        {"owner": owner_part, "site": site_part},
     )
 
 
