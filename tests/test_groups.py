@@ -8,9 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from riskgraph.models.features import inspection_features, subject_features
+from riskgraph.models import groups
+from riskgraph.models.features import FEATURE_NAMES, inspection_features, subject_features
 from riskgraph.models.groups import PRIOR_INSPECTIONS, RATIO_PSEUDO, _primary
-from tests.test_features import insp, make, subject, tie
+from tests.test_features import add, insp, make, subject, tie
 
 D = dt.date
 
@@ -266,3 +267,41 @@ def test_a_market_of_restaurants_is_not_worse_than_its_trade() -> None:
                               addresses=addresses), D(2023, 1, 1))
     assert f.loc["F3", "site_events_per_subject"] == f.loc["R3", "site_events_per_subject"]
     assert f.loc["F3", "site_complaints_ratio"] < 1 < f.loc["R3", "site_complaints_ratio"]
+
+
+def test_ratios_of_inspection_rows_are_exact_per_day_and_chunking_changes_nothing(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rows on many days, computed in one pass (deduplicated per group and day, expanded
+    in chunks), equal the subject features of each row's own day."""
+    frames = richer_frames(5)
+    ratios = [c for c in naive_ratios(frames, D(2023, 1, 1)).columns]
+    rows = inspection_features(frames)
+    monkeypatch.setattr(groups, "_CHUNK", 3)
+    assert rows[ratios].equals(inspection_features(frames)[ratios])
+    days = rows["inspected_on"].drop_duplicates().sort_values().iloc[::20]
+    for day in days:
+        want = subject_features(frames, day.date())
+        got = rows[rows["inspected_on"] == day]
+        for _, row in got.iterrows():
+            np.testing.assert_allclose(row[ratios].to_numpy(float),
+                                       want.loc[row["subject_uscc"], ratios].to_numpy(float),
+                                       rtol=1e-12)
+
+
+def test_a_later_inspection_elsewhere_leaves_the_failure_ratio_unchanged_to_the_bit() -> None:
+    """Expected failures are summed per owner: an inspection on or after t of a subject
+    sorted earlier must not move the rounding of another group's sum."""
+    history = [("S1", "2021-02-01", "fail"), ("S1", "2021-05-01", "pass"),
+               ("S2", "2022-01-10", "fail"), ("S2", "2022-04-10", "pass"),
+               ("S2", "2022-08-10", "fail"), ("S3", "2022-02-01", "pass"),
+               ("S2", "2022-11-10", "pass")]
+    frames = make(4, phones=[dict(subject_uscc="S0", phone_key="x"),
+                             dict(subject_uscc="S2", phone_key="x")],
+                  inspections=[insp("I0", "S0", "2023-03-01")] + [
+                      insp(f"H{i}", s, d, o) for i, (s, d, o) in enumerate(history)])
+    before = inspection_features(frames).loc["I0", FEATURE_NAMES].astype(float)
+    assert 0 < before["phone_failure_ratio"] != 1
+    for day in ("2023-03-01", "2023-03-02", "2023-09-17"):
+        later = add(frames, "inspections", insp("Ix", "S1", day, "fail"))
+        after = inspection_features(later).loc["I0", FEATURE_NAMES].astype(float)
+        assert before.equals(after), before.compare(after)

@@ -29,8 +29,12 @@ class Events:
         self.day = day[ok][order]
         self.key = key[order]
         self.start = np.searchsorted(self.subj, np.arange(n + 1))
-        vals = np.zeros(len(order)) if values is None else np.nan_to_num(values[ok][order])
-        self.cum = np.concatenate([[0.0], np.cumsum(vals)])
+        self.values = np.zeros(len(order)) if values is None else np.nan_to_num(
+            np.asarray(values, np.float64)[ok][order])
+        # Running sums restarted at each owner: one owner's totals never depend on another
+        # owner's values, not even in rounding (a global cumulative sum would).
+        self._within = (pd.Series(self.values).groupby(self.subj, sort=False).cumsum()
+                        .to_numpy() if len(order) else self.values)
         self._decay: dict[float, tuple[np.ndarray, np.ndarray]] = {}
 
     def _pos(self, subj: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -43,7 +47,11 @@ class Events:
 
     def total(self, subj: np.ndarray, t: np.ndarray) -> np.ndarray:
         """Sum of event values of each subject before t."""
-        return self.cum[self._pos(subj, t)] - self.cum[self.start[subj]]
+        pos = self._pos(subj, t)
+        has = pos > self.start[subj]
+        if not len(self._within):
+            return np.zeros(len(pos))
+        return np.where(has, self._within[np.maximum(pos - 1, 0)], 0.0)
 
     def decayed(self, subj: np.ndarray, t: np.ndarray, half_life: float) -> np.ndarray:
         """Events of each subject before t, each weighted 2^(-(t - day) / half_life)."""
@@ -85,7 +93,7 @@ class Events:
 def regroup(events: Events, group: np.ndarray, n_groups: int) -> Events:
     """The same events (and values) per group of their owner (owners in group -1 dropped)."""
     g = group[events.subj] if len(events.subj) else events.subj
-    return Events(g, events.day, g >= 0, n_groups, values=np.diff(events.cum))
+    return Events(g, events.day, g >= 0, n_groups, values=events.values)
 
 
 def days_of(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:

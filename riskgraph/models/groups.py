@@ -31,8 +31,8 @@ those expected from their industries,
 1 is "as the industries of its members would have it", 2 twice that. For complaints,
 substantiated complaints, penalties, serious penalties and list entries, a member is
 expected to have its industry's events per subject-day before t times its own days on
-record before t (from the later of its registration and the first record of any kind:
-the records' start); for failures, each of its decided inspections is expected to fail
+record before t (from the later of its registration and the first event of that kind:
+where the records start); for failures, each of its decided inspections is expected to fail
 at its industry's shrunk failure rate before that inspection. The pseudo-count of one
 expected event keeps a small group near 1. All of it is point-in-time like the rest.
 """
@@ -49,7 +49,8 @@ from riskgraph.models.linkage import lookup
 PRIOR_INSPECTIONS = 5.0
 RATIO_PSEUDO = 1.0  # expected events added to both sides of a standardised ratio
 _NEVER = -(1 << 22)  # registration day for subjects without one: they always exist
-_CHUNK = 131_072  # query rows per pass over (group, industry) pairs: bounds memory
+_CHUNK = 1 << 21  # expanded (group, industry, day) rows per pass: bounds memory
+_SPAN, _T0 = 1 << 26, -(1 << 23)  # (owner, day) keys: days from _T0, 180,000 years
 
 #: Group kinds and the features each gives (all graph context except the industry).
 GROUPS = ("site", "phone", "owner")
@@ -103,9 +104,10 @@ class GroupRates:
         n = len(registered)
         reg = np.where(reg_ok, registered, _NEVER)
         self.member = Events(np.arange(n), reg, np.ones(n, bool), n)
-        self.per_group = {
-            kind: {name: regroup(ev, group, count) for name, ev in {**events,
-                   "members": self.member}.items()}
+        every = {**events, "members": self.member}
+        self.per_group = {  # an industry's rate needs only its failures and decisions
+            kind: {name: regroup(ev, group, count) for name, ev in every.items()
+                   if kind != "industry" or name in ("failures", "decided")}
             for kind, (group, count) in groups.items()
         }
         fails, decided = events["failures"], events["decided"]
@@ -120,7 +122,7 @@ class GroupRates:
         self._reg = reg
         # Each kind's records start with its first event: no member is expected to have
         # complaints from before complaints were recorded.
-        self._first = {e: float(events[e].day.min()) if len(events[e].day) else float(_NEVER)
+        self._first = {e: int(events[e].day.min()) if len(events[e].day) else _NEVER
                        for e in STANDARDISED}
         self._industry_exposure = Events(self.industry, reg, np.ones(n, bool), k,
                                          values=reg.astype(np.float64))
@@ -136,7 +138,7 @@ class GroupRates:
 
     def _industry_failure_rate(self, subj: np.ndarray, t: np.ndarray) -> np.ndarray:
         """The shrunk failure rate of each subject's industry before t (the city's
-        without an industry)."""
+        without an industry, as for the subject's own shrunk rate)."""
         city = self.city_rate(t)
         group = self.groups["industry"][subj]
         g = np.maximum(group, 0)
@@ -144,16 +146,19 @@ class GroupRates:
         rate = _shrunk(per["failures"].count(g, t), per["decided"].count(g, t), city)
         return np.where(group >= 0, rate, city)
 
-    def first_record(self, kind: str) -> float:
+    def first_record(self, kind: str) -> int:
         """The day the records of an event kind start (its first event)."""
         return self._first[kind]
 
     def industry_rates(self, industry: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
-        """Events of each kind in STANDARDISED per subject-day of ``industry`` before t."""
+        """Events of each kind in STANDARDISED per subject-day of ``industry`` before t,
+        computed once per distinct (industry, t)."""
+        (ind, day), back = _distinct(industry, t)
         out = {}
         for e, ev in self._industry_events.items():
-            days = _exposure(self._industry_exposure, industry, t, self._first[e])
-            out[e] = np.divide(ev.count(industry, t), days, out=np.zeros(len(t)), where=days > 0)
+            days = _exposure(self._industry_exposure, ind, day, self._first[e])
+            rate = np.divide(ev.count(ind, day), days, out=np.zeros(len(day)), where=days > 0)
+            out[e] = rate[back]
         return out
 
     def _standardised(self, kind: str, subj: np.ndarray, t: np.ndarray,
@@ -235,32 +240,49 @@ class _Pairs:
     def expected(self, rates: GroupRates, subj: np.ndarray,
                  t: np.ndarray) -> dict[str, np.ndarray]:
         """Expected events of each STANDARDISED kind over all members of each subject's
-        group (itself included) before t."""
-        out = {e: np.zeros(len(subj)) for e in STANDARDISED}
+        group (itself included) before t, computed once per distinct (group, t)."""
         group = self.of[subj]
-        for lo in range(0, len(subj), _CHUNK):
-            sl = slice(lo, lo + _CHUNK)
-            g = group[sl]
-            has = g >= 0
-            first = np.where(has, self.first[np.maximum(g, 0)], 0)
-            count = np.where(has, self.first[np.maximum(g, 0) + 1] - first, 0)
-            row = np.repeat(np.arange(len(g)), count)
-            pair = first[row] + np.arange(len(row)) - np.repeat(np.cumsum(count) - count, count)
-            day = t[sl][row]
-            for e, rate in rates.industry_rates(self.industry[pair], day).items():
-                days = _exposure(self.exposure, pair, day, rates.first_record(e))
-                out[e][sl] = np.bincount(row, weights=rate * days, minlength=len(g))
+        has = np.flatnonzero(group >= 0)
+        out = {e: np.zeros(len(subj)) for e in STANDARDISED}
+        (g, day), back = _distinct(group[has], np.asarray(t)[has])
+        first = self.first[g]
+        count = self.first[g + 1] - first
+        # Chunks of about _CHUNK expanded (group, industry, t) rows bound the memory.
+        cum = np.cumsum(count)
+        cuts = np.searchsorted(cum, np.arange(_CHUNK, int(cum[-1]) if len(cum) else 0, _CHUNK),
+                               side="right")
+        bounds = np.unique(np.r_[0, cuts, len(g)])
+        per = {e: np.zeros(len(g)) for e in STANDARDISED}
+        for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+            c = count[lo:hi]
+            row = np.repeat(np.arange(hi - lo), c)
+            pair = first[lo:hi][row] + np.arange(len(row)) - np.repeat(np.cumsum(c) - c, c)
+            d = day[lo:hi][row]
+            for e, rate in rates.industry_rates(self.industry[pair], d).items():
+                days = _exposure(self.exposure, pair, d, rates.first_record(e))
+                per[e][lo:hi] = np.bincount(row, weights=rate * days, minlength=hi - lo)
+        for e in STANDARDISED:
+            out[e][has] = per[e][back]
         return out
 
 
-def _exposure(ev: Events, owner: np.ndarray, t: np.ndarray, first: float) -> np.ndarray:
+def _distinct(owner: np.ndarray, t: np.ndarray) -> tuple[tuple[np.ndarray, np.ndarray],
+                                                          np.ndarray]:
+    """The distinct (owner, t) pairs, and for each input its pair's position."""
+    owner, t = np.asarray(owner, np.int64), np.asarray(t, np.int64)
+    key = owner * _SPAN + (t - _T0)
+    keys, back = np.unique(key, return_inverse=True)
+    return (keys // _SPAN, keys % _SPAN + _T0), back.reshape(-1)
+
+
+def _exposure(ev: Events, owner: np.ndarray, t: np.ndarray, first: int) -> np.ndarray:
     """Subject-days on record before t of the members in ``ev`` (dated and valued by
     their registration day): each from the later of its registration and ``first``."""
-    t = np.asarray(t, np.float64)
+    t = np.asarray(t, np.int64)
     u = np.minimum(t, first)  # members registered before u count from ``first``
     counted, summed = ev.count(owner, t), ev.total(owner, t)
     early, early_sum = ev.count(owner, u), ev.total(owner, u)
-    return np.clip(counted * t - first * early - (summed - early_sum), 0, None)
+    return np.clip(counted * t - float(first) * early - (summed - early_sum), 0, None)
 
 
 def _ratio(observed: np.ndarray, expected: np.ndarray, has: np.ndarray) -> np.ndarray:
