@@ -196,7 +196,7 @@ def main() -> None:
               f"(without graph {card['metrics']['without_graph']['roc_auc']:.3f}); "
               f"graph lift {card['graph_lift']}; ROC-AUC lift 95 % CI "
               f"[{boot['low']:+.4f}, {boot['high']:+.4f}] (paired bootstrap over the test period's subjects)",
-              f"hidden truth: Spearman {rho:.3f}; top 10 % of subjects by score hold {top:.2f}x "
+              f"hidden truth: Spearman {rho:.3f}; top 10 % of subjects by score hold {top:.3f}x "
               f"the true expected violations of a random 10 % (perfect knowledge: {best:.2f}x)",
               "reference rankings (riskgraph.synth.ceiling, top-10 % lift by hidden truth): "
               + ", ".join(f"{k} {v:.2f}x" for k, v in limits.items()),
