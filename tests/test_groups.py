@@ -206,18 +206,14 @@ def naive_ratios(frames, as_of: dt.date) -> pd.DataFrame:
         observed[kind] = before
     # expected failures: each decided inspection at its industry's shrunk rate before it
     ins = frames.inspections[frames.inspections["outcome"].isin(["pass", "fail"])]
-    ind_of = ins["subject_uscc"].map(sub["industry"])
+    ind_of = ins["subject_uscc"].map(industry)  # no industry: a category of its own
     e_fail = pd.Series(0.0, index=sub.index)
     for _, row in ins[ins["inspected_on"] < ts].iterrows():
         earlier = ins[ins["inspected_on"] < row["inspected_on"]]
         city = (earlier["outcome"] == "fail").mean() if len(earlier) else 0.5
-        k = ind_of[row.name]
-        if pd.isna(k):
-            rate = city
-        else:
-            mine = earlier[ind_of[earlier.index] == k]
-            rate = ((mine["outcome"] == "fail").sum() + PRIOR_INSPECTIONS * city) / (
-                len(mine) + PRIOR_INSPECTIONS)
+        mine = earlier[ind_of[earlier.index] == ind_of[row.name]]
+        rate = ((mine["outcome"] == "fail").sum() + PRIOR_INSPECTIONS * city) / (
+            len(mine) + PRIOR_INSPECTIONS)
         e_fail[row["subject_uscc"]] += rate
     expected["failure"] = e_fail
     fails = ins[(ins["inspected_on"] < ts) & (ins["outcome"] == "fail")]

@@ -127,7 +127,13 @@ class GroupRates:
         self._industry_exposure = Events(self.industry, reg, np.ones(n, bool), k,
                                          values=reg.astype(np.float64))
         self._industry_events = {e: regroup(events[e], self.industry, k) for e in STANDARDISED}
-        expected = self._industry_failure_rate(decided.subj, decided.day.astype(np.int64))
+        # Expected failures: each decided inspection at the shrunk failure rate, before its
+        # day, of the member's industry (those without one form a category, as above).
+        day = decided.day.astype(np.int64)
+        trade = self.industry[decided.subj]
+        expected = _shrunk(regroup(fails, self.industry, k).count(trade, day),
+                           regroup(decided, self.industry, k).count(trade, day),
+                           self.city_rate(day))
         self.expected_failures = Events(decided.subj, decided.day, np.ones(len(expected), bool),
                                         n, values=expected)
         self._pairs = {kind: _Pairs(group, count, self.industry, k, reg)
@@ -135,16 +141,6 @@ class GroupRates:
         self._expected_failures_per_group = {
             kind: regroup(self.expected_failures, group, count)
             for kind, (group, count) in groups.items() if kind in GROUPS}
-
-    def _industry_failure_rate(self, subj: np.ndarray, t: np.ndarray) -> np.ndarray:
-        """The shrunk failure rate of each subject's industry before t (the city's
-        without an industry, as for the subject's own shrunk rate)."""
-        city = self.city_rate(t)
-        group = self.groups["industry"][subj]
-        g = np.maximum(group, 0)
-        per = self.per_group["industry"]
-        rate = _shrunk(per["failures"].count(g, t), per["decided"].count(g, t), city)
-        return np.where(group >= 0, rate, city)
 
     def first_record(self, kind: str) -> int:
         """The day the records of an event kind start (its first event)."""
