@@ -162,7 +162,7 @@ class GroupRates:
         """Observed-over-expected ratios of the other members of each subject's group."""
         has = self.groups[kind][subj] >= 0
         own_rates = self.industry_rates(self.industry[subj], t)
-        expected = self._pairs[kind].expected(self, subj, t)
+        expected = self._expected(kind, subj, t)
         out = {}
         per_group = self._expected_failures_per_group[kind]
         g = np.maximum(self.groups[kind][subj], 0)
@@ -172,6 +172,26 @@ class GroupRates:
             start = np.maximum(self._reg[subj], self._first[e])
             own_days = np.where(self._reg[subj] < t, np.clip(t - start, 0, None), 0.0)
             out[f"{e}_ratio"] = _ratio(others[e], expected[e] - own_rates[e] * own_days, has)
+        return out
+
+    def _expected(self, kind: str, subj: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
+        """Expected events of each STANDARDISED kind over all members of each subject's
+        group before t. On one day for every row (scoring) a pass over the members is
+        cheapest; on many days (training rows) the (group, industry) pairs are."""
+        days = np.unique(np.asarray(t, np.int64))
+        if len(days) != 1:
+            return self._pairs[kind].expected(self, subj, t)
+        day = int(days[0])
+        group, count = self._pairs[kind].of, len(self._pairs[kind].first) - 1
+        member = np.flatnonzero((group >= 0) & (self._reg < day))
+        rates = self.industry_rates(self.industry[member], np.full(len(member), day))
+        g = self.groups[kind][subj]
+        out = {}
+        for e, rate in rates.items():
+            on_record = day - np.maximum(self._reg[member], self._first[e])
+            per = np.bincount(group[member], weights=rate * np.clip(on_record, 0, None),
+                              minlength=count)
+            out[e] = np.where(g >= 0, per[np.maximum(g, 0)], 0.0)
         return out
 
     def city_rate(self, t: np.ndarray) -> np.ndarray:
