@@ -374,12 +374,16 @@ def test_analyst_notebook_runs_in_a_real_kernel(city: dict, server_env: dict[str
                    resources={"metadata": {"path": str(NOTEBOOK.parent)}}).execute()
 
     def text(cell: int) -> str:
+        # The kernel may deliver one print in several stream messages: stream pieces are
+        # joined as they came, rich outputs each start a new line.
         out = []
         for o in notebook.cells[cell].outputs:
-            out.append(o.get("text", ""))
-            out.append(o.get("data", {}).get("text/plain", ""))
-            out.append(o.get("data", {}).get("text/markdown", ""))
-        return "\n".join(out)
+            if o.get("output_type") == "stream":
+                out.append(o.get("text", ""))
+                continue
+            data = o.get("data", {})
+            out.append("\n" + data.get("text/plain", "") + "\n" + data.get("text/markdown", ""))
+        return "".join(out)
 
     codes = [i for i, c in enumerate(notebook.cells) if c.cell_type == "code"]
     assert f"model {city['model'].version}; as of {AS_OF}" in text(codes[0])
