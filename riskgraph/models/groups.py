@@ -100,7 +100,7 @@ class GroupRates:
     def __init__(self, groups: dict[str, tuple[np.ndarray, int]], registered: np.ndarray,
                  reg_ok: np.ndarray, events: dict[str, Events]) -> None:
         self.groups = {k: g for k, (g, _) in groups.items()}
-        self.own = events  # per subject: failures, decided, complaints, penalties
+        self.own = events  # per subject, by kind (failures, decided, complaints, ...)
         n = len(registered)
         reg = np.where(reg_ok, registered, _NEVER)
         self.member = Events(np.arange(n), reg, np.ones(n, bool), n)
