@@ -80,6 +80,18 @@ class Roster:
             count=len(self.ids),
         )
 
+    def may_visit(self, qualified: np.ndarray, region: str, *, cross_region: bool,
+                  local_only: bool) -> np.ndarray:
+        """Of the ``qualified`` inspectors, those a task's region rule lets visit a subject
+        in ``region``: from any other region (``cross_region``), from its region or
+        city-level (``local_only``), or anyone."""
+        same = self.region == region
+        if cross_region:
+            return qualified & ~same
+        if local_only:
+            return qualified & (same | np.array([r is None for r in self.region], dtype=bool))
+        return qualified
+
 
 @dataclass(frozen=True)
 class Assignment:
@@ -164,19 +176,10 @@ def assign_inspectors(
     regions = drawn["region"].astype(str).tolist()
     _check_staffing(plan, roster, qualified, len(subjects))
     banned_by_subject = _conflict_index(conflicts, set(subjects), roster)
-    city = np.array([r is None for r in roster.region], dtype=bool)
-
-    pools: dict[tuple[str, str], np.ndarray] = {}
-    for region in sorted(set(regions)):
-        same = roster.region == region
-        for dept in departments:
-            if spec.cross_region:
-                mask = qualified[dept] & ~same
-            elif spec.local_inspectors:
-                mask = qualified[dept] & (same | city)
-            else:
-                mask = qualified[dept]
-            pools[(dept, region)] = np.flatnonzero(mask)
+    pools = {(dept, region): np.flatnonzero(roster.may_visit(
+                 qualified[dept], region, cross_region=spec.cross_region,
+                 local_only=spec.local_inspectors))
+             for region in sorted(set(regions)) for dept in departments}
 
     load = roster.workload.copy()
     given = np.zeros(len(roster.ids), dtype=np.int64)

@@ -124,18 +124,12 @@ def staffing_plan(
     roster = Roster.from_frame(inspectors)
     free = np.maximum(spec.workload_cap - roster.workload, 0)
     k = spec.inspectors_per_subject
-    city = np.array([r is None for r in roster.region], dtype=bool)
     rows = []
     for dept, items in sorted(plan.items_by_department.items()):
         mask = roster.qualified(dept, items)
         for region, expected in visits.items():
-            same = roster.region == region  # the pools of assign_inspectors
-            if spec.cross_region:
-                may = mask & ~same
-            elif spec.local_inspectors:
-                may = mask & (same | city)
-            else:
-                may = mask
+            may = roster.may_visit(mask, region, cross_region=spec.cross_region,
+                                   local_only=spec.local_inspectors)
             rows.append((dept, region, float(expected), k * float(expected),
                          int(may.sum()), int(free[may].sum())))
     table = pd.DataFrame(rows, columns=["department", "region", "visits", "slots",
