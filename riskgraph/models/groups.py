@@ -136,11 +136,14 @@ class GroupRates:
                            self.city_rate(day))
         self.expected_failures = Events(decided.subj, decided.day, np.ones(len(expected), bool),
                                         n, values=expected)
-        self._pairs = {kind: _Pairs(group, count, self.industry, k, reg)
+        self._pairs = {kind: _Pairs(group, count, self.industry, k, reg, self.expected_failures)
                        for kind, (group, count) in groups.items() if kind in GROUPS}
-        self._expected_failures_per_group = {
-            kind: regroup(self.expected_failures, group, count)
-            for kind, (group, count) in groups.items() if kind in GROUPS}
+
+    def days_on_record(self, subj: np.ndarray, t: np.ndarray, kind: str) -> np.ndarray:
+        """Days before t each subject has been on record for an event kind: from the later
+        of its registration and the kind's first event (0 if registered on or after t)."""
+        start = np.maximum(self._reg[subj], self._first[kind])
+        return np.where(self._reg[subj] < t, np.clip(t - start, 0, None), 0.0)
 
     def first_record(self, kind: str) -> int:
         """The day the records of an event kind start (its first event)."""
@@ -161,37 +164,15 @@ class GroupRates:
                       others: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         """Observed-over-expected ratios of the other members of each subject's group."""
         has = self.groups[kind][subj] >= 0
+        pairs = self._pairs[kind]
         own_rates = self.industry_rates(self.industry[subj], t)
-        expected = self._expected(kind, subj, t)
-        out = {}
-        per_group = self._expected_failures_per_group[kind]
+        expected = pairs.expected(self, subj, t)
         g = np.maximum(self.groups[kind][subj], 0)
-        e_fail = per_group.total(g, t) - self.expected_failures.total(subj, t)
-        out["failure_ratio"] = _ratio(others["failures"], e_fail, has)
+        e_fail = pairs.expected_failures.total(g, t) - self.expected_failures.total(subj, t)
+        out = {"failure_ratio": _ratio(others["failures"], e_fail, has)}
         for e in STANDARDISED:
-            start = np.maximum(self._reg[subj], self._first[e])
-            own_days = np.where(self._reg[subj] < t, np.clip(t - start, 0, None), 0.0)
-            out[f"{e}_ratio"] = _ratio(others[e], expected[e] - own_rates[e] * own_days, has)
-        return out
-
-    def _expected(self, kind: str, subj: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
-        """Expected events of each STANDARDISED kind over all members of each subject's
-        group before t. On one day for every row (scoring) a pass over the members is
-        cheapest; on many days (training rows) the (group, industry) pairs are."""
-        days = np.unique(np.asarray(t, np.int64))
-        if len(days) != 1:
-            return self._pairs[kind].expected(self, subj, t)
-        day = int(days[0])
-        group, count = self._pairs[kind].of, len(self._pairs[kind].first) - 1
-        member = np.flatnonzero((group >= 0) & (self._reg < day))
-        rates = self.industry_rates(self.industry[member], np.full(len(member), day))
-        g = self.groups[kind][subj]
-        out = {}
-        for e, rate in rates.items():
-            on_record = day - np.maximum(self._reg[member], self._first[e])
-            per = np.bincount(group[member], weights=rate * np.clip(on_record, 0, None),
-                              minlength=count)
-            out[e] = np.where(g >= 0, per[np.maximum(g, 0)], 0.0)
+            own = own_rates[e] * self.days_on_record(subj, t, e)
+            out[f"{e}_ratio"] = _ratio(others[e], expected[e] - own, has)
         return out
 
     def city_rate(self, t: np.ndarray) -> np.ndarray:
@@ -237,12 +218,14 @@ class GroupRates:
 
 
 class _Pairs:
-    """The (group, industry) pairs of one group kind: members' exposure per pair, and
-    each group's pairs as a range, to sum expected events over a group's industries."""
+    """What one group kind needs to standardise: its members' expected failures per group,
+    and its (group, industry) pairs — members' exposure per pair, each group's pairs as a
+    range — to sum expected events over a group's industries."""
 
     def __init__(self, group: np.ndarray, n_groups: int, industry: np.ndarray,
-                 n_industries: int, reg: np.ndarray) -> None:
-        self.of = group
+                 n_industries: int, reg: np.ndarray, expected_failures: Events) -> None:
+        self.of, self.n_groups = group, n_groups
+        self.expected_failures = regroup(expected_failures, group, n_groups)
         member = np.flatnonzero(group >= 0)
         code = group[member].astype(np.int64) * n_industries + industry[member]
         codes, pair = np.unique(code, return_inverse=True)
@@ -256,7 +239,12 @@ class _Pairs:
     def expected(self, rates: GroupRates, subj: np.ndarray,
                  t: np.ndarray) -> dict[str, np.ndarray]:
         """Expected events of each STANDARDISED kind over all members of each subject's
-        group (itself included) before t, computed once per distinct (group, t)."""
+        group (itself included) before t. On one day for every row (scoring) a pass over
+        the members is cheapest; on many days (training rows) the (group, industry) pairs
+        are, once per distinct (group, t)."""
+        dates = np.unique(np.asarray(t, np.int64))
+        if len(dates) == 1:
+            return self._on_one_day(rates, subj, int(dates[0]))
         group = self.of[subj]
         has = np.flatnonzero(group >= 0)
         out = {e: np.zeros(len(subj)) for e in STANDARDISED}
@@ -279,6 +267,18 @@ class _Pairs:
                 per[e][lo:hi] = np.bincount(row, weights=rate * days, minlength=hi - lo)
         for e in STANDARDISED:
             out[e][has] = per[e][back]
+        return out
+
+    def _on_one_day(self, rates: GroupRates, subj: np.ndarray,
+                    day: int) -> dict[str, np.ndarray]:
+        member = np.flatnonzero(self.of >= 0)
+        when = np.full(len(member), day)
+        g = self.of[subj]
+        out = {}
+        for e, rate in rates.industry_rates(rates.industry[member], when).items():
+            per = np.bincount(self.of[member], minlength=max(self.n_groups, 1),
+                              weights=rate * rates.days_on_record(member, when, e))
+            out[e] = np.where(g >= 0, per[np.maximum(g, 0)], 0.0)
         return out
 
 
