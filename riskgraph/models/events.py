@@ -31,10 +31,7 @@ class Events:
         self.start = np.searchsorted(self.subj, np.arange(n + 1))
         self.values = np.zeros(len(order)) if values is None else np.nan_to_num(
             np.asarray(values, np.float64)[ok][order])
-        # Running sums restarted at each owner: one owner's totals never depend on another
-        # owner's values, not even in rounding (a global cumulative sum would).
-        self._within = (pd.Series(self.values).groupby(self.subj, sort=False).cumsum()
-                        .to_numpy() if len(order) else self.values)
+        self._within: np.ndarray | None = None  # running sums of values, on first total()
         self._decay: dict[float, tuple[np.ndarray, np.ndarray]] = {}
 
     def _pos(self, subj: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -47,30 +44,40 @@ class Events:
 
     def total(self, subj: np.ndarray, t: np.ndarray) -> np.ndarray:
         """Sum of event values of each subject before t."""
+        if self._within is None:
+            self._within = self._running(self.values)
+        return self._before(self._within, subj, t)[0]
+
+    def _running(self, values: np.ndarray) -> np.ndarray:
+        """Running sums of ``values`` restarted at each owner: one owner's sums never
+        depend on another owner's values, not even in rounding (a global cumulative sum
+        would let a later event of another owner move the last bit)."""
+        return pd.Series(values).groupby(self.subj, sort=False).cumsum().to_numpy()
+
+    def _before(self, running: np.ndarray, subj: np.ndarray,
+                t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each subject's running sum over its events before t (0 with none), and whether
+        it has any."""
         pos = self._pos(subj, t)
         has = pos > self.start[subj]
-        if not len(self._within):
-            return np.zeros(len(pos))
-        return np.where(has, self._within[np.maximum(pos - 1, 0)], 0.0)
+        if not len(running):
+            return np.zeros(len(pos)), has
+        return np.where(has, running[np.maximum(pos - 1, 0)], 0.0), has
 
     def decayed(self, subj: np.ndarray, t: np.ndarray, half_life: float) -> np.ndarray:
         """Events of each subject before t, each weighted 2^(-(t - day) / half_life)."""
         if not half_life >= 1.0:
             raise ValueError(f"half_life must be at least one day, got {half_life}")
         if half_life not in self._decay:
-            # Weights relative to each subject's own last event (<= 1), summed per subject:
-            # one subject's value never depends on another's events, not even in rounding.
+            # Weights relative to each subject's own last event (<= 1), summed per subject.
             last = np.zeros(self.n, np.float64)
             has = np.diff(self.start) > 0
             last[has] = self.day[self.start[1:][has] - 1]
             ref = last[self.subj]
             w = np.exp2((self.day.astype(np.float64) - ref) / half_life)
-            within = pd.Series(w).groupby(self.subj, sort=False).cumsum().to_numpy()
-            self._decay[half_life] = (last, within)
+            self._decay[half_life] = (last, self._running(w))
         last, within = self._decay[half_life]
-        pos = self._pos(subj, t)
-        has = pos > self.start[subj]
-        total = np.where(has, within[np.maximum(pos - 1, 0)] if len(within) else 0.0, 0.0)
+        total, has = self._before(within, subj, t)
         scale = np.exp2((last[subj] - np.asarray(t, np.float64)) / half_life)
         return np.where(has, total * scale, 0.0)
 
