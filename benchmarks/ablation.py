@@ -34,7 +34,6 @@ from riskgraph.models.features import (
     CONTEXT_FEATURES,
     FEATURE_NAMES,
     OWN_FEATURES,
-    inspection_features,
     subject_features,
 )
 from riskgraph.models.groups import GRAPH_GROUP_FEATURES
@@ -53,7 +52,7 @@ def main() -> None:
     frames, truth, _ = generated_city(args.subjects, args.seed)
     truth = truth.set_index("uscc")["p_violation"]
     links = build_links(frames)
-    rows = inspection_features(frames, links).sort_values(["inspected_on", "subject_uscc"])
+    rows = training.training_rows(frames, links)
     subjects = subject_features(frames, AS_OF, links)
     active = frames.subjects.set_index("uscc")["status"].reindex(subjects.index).eq("active")
     subjects = subjects[active.to_numpy()]

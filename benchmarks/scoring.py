@@ -30,7 +30,7 @@ import pandas as pd
 from riskgraph.etl.normalize import address_key, phone_key
 from riskgraph.models import training
 from riskgraph.models.evaluation import top_share_lift
-from riskgraph.models.features import FEATURE_NAMES, inspection_features, subject_features
+from riskgraph.models.features import FEATURE_NAMES, subject_features
 from riskgraph.models.frames import GraphFrames
 from riskgraph.models.linkage import build_links
 from riskgraph.models.scores import score_subjects
@@ -152,7 +152,9 @@ def main() -> None:
         links = build_links(frames)
         step("build_links (hub cap 30)", f"{links.adjacency.nnz // 2:,} edges", t)
         t = time.monotonic()
-        model, _ = training.train(frames, trained_at=dt.datetime(2026, 10, 1), links=links)
+        examples = training.training_rows(frames, links)  # kept for the graph oracle below
+        model, _ = training.train(frames, trained_at=dt.datetime(2026, 10, 1), links=links,
+                                  rows=examples)
         step("train: features per inspection, 2 fits + refit", f"{model.card['evaluation_split']['rows']['train'] + model.card['evaluation_split']['rows']['test']:,} inspections", t)
         t = time.monotonic()
         scores = score_subjects(frames, model, AS_OF, links=links)
@@ -170,12 +172,9 @@ def main() -> None:
         rho = merged["prob"].corr(merged["p_violation"], method="spearman")
         top = top_share_lift(merged["prob"], merged["p_violation"])
         best = top_share_lift(merged["p_violation"], merged["p_violation"])
-        # Not timed: the training rows again, for the graph oracle below.
-        examples = inspection_features(frames, links).sort_values(["inspected_on", "subject_uscc"])
     finally:
         shutil.rmtree(root, ignore_errors=True)
-    active = feats.index.isin(scores["uscc"] if "uscc" in scores else scores.index)
-    feats = feats[active]
+    feats = feats[feats.index.isin(scores["uscc"])]  # the active subjects scored
     del frames, links
     # Reference rankings from the generator itself (the same city, rebuilt in memory).
     city = build_city(args.subjects, args.seed, AS_OF)

@@ -235,11 +235,11 @@ def _visits(args: argparse.Namespace, settings: Settings, store: Store) -> int:
     visits = merge_visits(records)
     out = Path(args.out) if args.out else settings.home / "draws" / "visits.csv"
     out.parent.mkdir(parents=True, exist_ok=True)
+    joint = int((visits["draw_ids"].map(len) > 1).sum())
     for column in ("draw_ids", "task_ids", "departments", "items", "team",
                    "unstaffed_departments"):  # lists and teams as JSON, not Python reprs
         visits[column] = visits[column].map(lambda v: json.dumps(v, ensure_ascii=False))
     visits.to_csv(out, index=False, encoding="utf-8-sig")
-    joint = int((visits["draw_ids"].map(lambda v: len(json.loads(v))) > 1).sum())
     print(f"{len(visits):,} visits from {len(records)} draws ({joint:,} subjects drawn by "
           f"more than one task, visited once) -> {out}")
     return 0

@@ -72,6 +72,12 @@ def default_estimator(rows: int, random_state: int = 0) -> RiskClassifier:
                           random_state=random_state)
 
 
+def training_rows(frames: GraphFrames, links: Links) -> pd.DataFrame:
+    """One row per pass/fail inspection with its point-in-time features and label, oldest
+    first (ties by subject): what ``train`` fits on."""
+    return inspection_features(frames, links).sort_values(["inspected_on", "subject_uscc"])
+
+
 def split_by_time(dates: pd.Series, test_fraction: float) -> pd.Timestamp:
     """Return the first day of the test period: the newest ``test_fraction`` of rows."""
     if not 0 < test_fraction < 1:
@@ -83,10 +89,12 @@ def split_by_time(dates: pd.Series, test_fraction: float) -> pd.Timestamp:
 def train(frames: GraphFrames, *, hub_cap: int = 30, test_fraction: float = 0.2,
           random_state: int = 0, trained_at: dt.datetime,
           estimator: RiskClassifier | None = None,
-          links: Links | None = None) -> tuple[TrainedModel, dict[str, Any]]:
+          links: Links | None = None,
+          rows: pd.DataFrame | None = None) -> tuple[TrainedModel, dict[str, Any]]:
     """Fit, evaluate (with the graph-feature ablation) and refit the model.
 
-    ``links`` (built with ``hub_cap``) can be passed in to share them with scoring.
+    ``links`` (built with ``hub_cap``) can be passed in to share them with scoring, and
+    ``rows`` (``training_rows`` of the same frames and links) when the caller has them.
     Returns the deployed model and the evaluation report.
     """
     started = time.monotonic()
@@ -94,7 +102,8 @@ def train(frames: GraphFrames, *, hub_cap: int = 30, test_fraction: float = 0.2,
         links = build_links(frames, hub_cap=hub_cap)
     elif links.hub_cap != hub_cap:
         raise ValueError(f"links were built with hub cap {links.hub_cap}, not {hub_cap}")
-    rows = inspection_features(frames, links).sort_values(["inspected_on", "subject_uscc"])
+    if rows is None:
+        rows = training_rows(frames, links)
     if rows["label"].nunique() < 2:
         raise ValueError("training needs inspections with both outcomes (pass and fail)")
     cut = split_by_time(rows["inspected_on"], test_fraction)

@@ -121,10 +121,9 @@ def _share_conduct(seed: int, s: Subjects, legal: np.ndarray) -> np.ndarray:
     rng = np.random.default_rng([seed, 0x0C0D])  # its own stream: other stages unchanged
     has = legal >= 0
     conduct = rng.normal(0.0, LATENT_SD, int(legal.max()) + 1 if has.any() else 1)
-    mixed = np.sqrt(1 - OWNER_SHARE) * s.latent[has] + np.sqrt(OWNER_SHARE) * conduct[legal[has]]
-    s.latent[has] = mixed
     part = np.zeros(s.n)
     part[has] = np.sqrt(OWNER_SHARE) * conduct[legal[has]]
+    s.latent[has] = np.sqrt(1 - OWNER_SHARE) * s.latent[has] + part[has]
     return part
 
 
@@ -144,10 +143,9 @@ def _share_site(seed: int, s: Subjects, address: np.ndarray) -> tuple[np.ndarray
     shared = size > 1
     rng = np.random.default_rng([seed, 0x517E])
     effect = rng.normal(0.0, LATENT_SD, len(uniques))
-    s.latent[shared] = (np.sqrt(1 - SITE_SHARE) * s.latent[shared]
-                        + np.sqrt(SITE_SHARE) * effect[site[shared]])
     part = np.zeros(s.n)
     part[shared] = np.sqrt(SITE_SHARE) * effect[site[shared]]
+    s.latent[shared] = np.sqrt(1 - SITE_SHARE) * s.latent[shared] + part[shared]
     return part, shared
 
 
