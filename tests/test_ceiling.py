@@ -7,11 +7,14 @@ import dataclasses
 import datetime as dt
 
 import numpy as np
+import pandas as pd
 import pytest
 
+from riskgraph.etl.normalize import address_key
 from riskgraph.synth.ceiling import ceilings, posterior_probability, shared_effects
-from riskgraph.synth.city import build_city
+from riskgraph.synth.city import OWNER_SHARE, SITE_SHARE, build_city
 from riskgraph.synth.inspections import FAIL, PASS
+from riskgraph.synth.subjects import LATENT_SD
 
 
 @pytest.fixture(scope="module")
@@ -50,12 +53,6 @@ def test_shared_effects_are_what_members_share(city) -> None:
     """The graph oracle's columns: one site effect per shared address, one conduct per
     legal representative (only where the person runs more than one subject), and the
     shares of the latent variance the generator mixes in."""
-    import pandas as pd
-
-    from riskgraph.etl.normalize import address_key
-    from riskgraph.synth.city import OWNER_SHARE, SITE_SHARE
-    from riskgraph.synth.subjects import LATENT_SD
-
     e = shared_effects(city)
     assert list(e.index) == list(np.asarray(city.uscc))
     site = pd.Series(np.asarray(city.address)).map(address_key).to_numpy()

@@ -16,17 +16,27 @@ from tests.test_features import add, insp, make, subject, tie
 D = dt.date
 
 
-def random_frames(seed: int, n: int = 80):
+def random_frames(seed: int, n: int = 80, *, rich: bool = False):
+    """Random frames; ``rich`` adds every kind of standardised event (substantiated
+    complaints, penalties of each severity, list entries back before the others), a
+    subject without an industry, one without a registration day and late registrations."""
     rng = np.random.default_rng(seed)
     days = pd.date_range("2018-01-01", "2024-12-31", freq="D")
 
     def day() -> str:
         return str(days[rng.integers(len(days))])[:10]
 
+    registered = ["2015-01-01", "2021-06-01", *(["2023-02-01"] if rich else [])]
     subjects = [subject(f"S{i}", industry=str(rng.choice(["food", "retail", "repair"])),
-                        registered_on=str(rng.choice(["2015-01-01", "2021-06-01"])))
+                        registered_on=str(rng.choice(registered)))
                 for i in range(n)]
+    if rich:
+        subjects[0]["industry"] = None
+        subjects[1]["registered_on"] = None
     outcomes = ["pass", "pass", "fail", "not_found"]
+    lists = {} if not rich else {"list_entries": [
+        dict(subject_uscc=f"S{rng.integers(n)}", list="abnormal_operation",
+             listed_on=str(rng.choice(["2016-07-01", day()]))) for _ in range(25)]}
     return make(
         subjects=subjects,
         addresses=[dict(subject_uscc=f"S{i}", address_key=f"a{rng.integers(12)}")
@@ -37,9 +47,11 @@ def random_frames(seed: int, n: int = 80):
         inspections=[insp(f"I{k}", f"S{rng.integers(n)}", day(), str(rng.choice(outcomes)))
                      for k in range(400)],
         complaints=[dict(subject_uscc=f"S{rng.integers(n)}", received_on=day(),
-                         substantiated=False) for _ in range(150)],
+                         substantiated=bool(rich and rng.random() < 0.4)) for _ in range(150)],
         penalties=[dict(subject_uscc=f"S{rng.integers(n)}", decided_on=day(),
-                        severity="minor", amount=0.0, repaired_on=None) for _ in range(60)],
+                        severity=str(rng.choice(["minor", "general", "serious"])) if rich
+                        else "minor", amount=0.0, repaired_on=None) for _ in range(60)],
+        **lists,
     )
 
 
@@ -139,41 +151,6 @@ def test_others_registered_on_or_after_t_do_not_count() -> None:
     assert subject_features(frames, D(2023, 3, 2)).loc["S0", "site_others"] == 2
 
 
-def richer_frames(seed: int, n: int = 60):
-    """Random frames with every kind of standardised event, a subject without an
-    industry, one without a registration day, and list entries back before the others."""
-    rng = np.random.default_rng(seed)
-    days = pd.date_range("2019-01-01", "2024-12-31", freq="D")
-
-    def day() -> str:
-        return str(days[rng.integers(len(days))])[:10]
-
-    subjects = [subject(f"S{i}", industry=str(rng.choice(["food", "retail", "repair"])),
-                        registered_on=str(rng.choice(["2012-01-01", "2020-06-01", "2023-02-01"])))
-                for i in range(n)]
-    subjects[0]["industry"] = None
-    subjects[1]["registered_on"] = None
-    return make(
-        subjects=subjects,
-        addresses=[dict(subject_uscc=f"S{i}", address_key=f"a{rng.integers(8)}")
-                   for i in range(n)],
-        phones=[dict(subject_uscc=f"S{i}", phone_key=f"p{rng.integers(20)}")
-                for i in range(n) if rng.random() < 0.7],
-        ties=[tie(f"S{i}", f"P{rng.integers(15)}") for i in range(n)],
-        inspections=[insp(f"I{k}", f"S{rng.integers(n)}", day(),
-                          str(rng.choice(["pass", "pass", "fail", "not_found"])))
-                     for k in range(300)],
-        complaints=[dict(subject_uscc=f"S{rng.integers(n)}", received_on=day(),
-                         substantiated=bool(rng.random() < 0.4)) for _ in range(120)],
-        penalties=[dict(subject_uscc=f"S{rng.integers(n)}", decided_on=day(),
-                        severity=str(rng.choice(["minor", "general", "serious"])),
-                        amount=0.0, repaired_on=None) for _ in range(60)],
-        list_entries=[dict(subject_uscc=f"S{rng.integers(n)}", list="abnormal_operation",
-                           listed_on=str(rng.choice(["2016-07-01", day()])))
-                      for _ in range(25)],
-    )
-
-
 def naive_ratios(frames, as_of: dt.date) -> pd.DataFrame:
     """The standardised group ratios by plain pandas, following the module's definition."""
     ts = pd.Timestamp(as_of)
@@ -237,7 +214,7 @@ def naive_ratios(frames, as_of: dt.date) -> pd.DataFrame:
 
 @pytest.mark.parametrize("seed, as_of", [(3, D(2022, 7, 1)), (4, D(2024, 11, 15))])
 def test_standardised_ratios_match_a_naive_computation(seed: int, as_of: dt.date) -> None:
-    frames = richer_frames(seed)
+    frames = random_frames(seed, rich=True)
     got = subject_features(frames, as_of)
     want = naive_ratios(frames, as_of)
     assert want.notna().any().all()
@@ -269,8 +246,8 @@ def test_ratios_of_inspection_rows_are_exact_per_day_and_chunking_changes_nothin
         monkeypatch: pytest.MonkeyPatch) -> None:
     """Rows on many days, computed in one pass (deduplicated per group and day, expanded
     in chunks), equal the subject features of each row's own day."""
-    frames = richer_frames(5)
-    ratios = [c for c in naive_ratios(frames, D(2023, 1, 1)).columns]
+    frames = random_frames(5, rich=True)
+    ratios = [c for c in FEATURE_NAMES if c.endswith("_ratio")]
     rows = inspection_features(frames)
     monkeypatch.setattr(groups, "_CHUNK", 3)
     assert rows[ratios].equals(inspection_features(frames)[ratios])
