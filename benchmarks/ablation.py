@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sklearn.base import clone
 from sklearn.metrics import roc_auc_score
 
-from benchmarks.scoring import AS_OF, city_arguments, generated_city, publish
+from benchmarks.scoring import city_arguments, city_examples, publish
 from riskgraph.models import training
 from riskgraph.models.ablation import paired_bootstrap
 from riskgraph.models.evaluation import top_share_lift
@@ -34,10 +34,8 @@ from riskgraph.models.features import (
     CONTEXT_FEATURES,
     FEATURE_NAMES,
     OWN_FEATURES,
-    subject_features,
 )
 from riskgraph.models.groups import GRAPH_GROUP_FEATURES
-from riskgraph.models.linkage import build_links
 
 VARIANTS = {
     "own history": OWN_FEATURES,
@@ -49,14 +47,7 @@ VARIANTS = {
 
 def main() -> None:
     args = city_arguments(__doc__, "ablation.txt")
-    frames, truth, _ = generated_city(args.subjects, args.seed)
-    truth = truth.set_index("uscc")["p_violation"]
-    links = build_links(frames)
-    rows = training.training_rows(frames, links)
-    subjects = subject_features(frames, AS_OF, links)
-    active = frames.subjects.set_index("uscc")["status"].reindex(subjects.index).eq("active")
-    subjects = subjects[active.to_numpy()]
-    true = truth.reindex(subjects.index).to_numpy()
+    rows, subjects, true = city_examples(args.subjects, args.seed)
     cut = training.split_by_time(rows["inspected_on"], 0.2)
     train, test = rows[rows["inspected_on"] < cut], rows[rows["inspected_on"] >= cut]
     y = test["label"].astype(int).to_numpy()

@@ -98,6 +98,18 @@ def generated_city(subjects: int, seed: int) -> tuple[GraphFrames, pd.DataFrame,
         shutil.rmtree(root, ignore_errors=True)
 
 
+def city_examples(subjects: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
+    """A generated city's training rows, the features of its active subjects as of
+    ``AS_OF``, and their true violation probabilities (in the same order)."""
+    frames, truth, _ = generated_city(subjects, seed)
+    links = build_links(frames)
+    rows = training.training_rows(frames, links)
+    feats = subject_features(frames, AS_OF, links)
+    active = frames.subjects.set_index("uscc")["status"].reindex(feats.index).eq("active")
+    feats = feats[active.to_numpy()]
+    return rows, feats, truth.set_index("uscc")["p_violation"].reindex(feats.index).to_numpy()
+
+
 def city_arguments(doc: str | None, results: str) -> argparse.Namespace:
     """The command line of a benchmark on a generated city: ``--subjects`` (880,000),
     ``--seed`` (3, the city of the committed tables) and ``--out`` (results/<results>)."""

@@ -69,6 +69,37 @@ def test_works_in_pipeline_and_time_series_grid_search() -> None:
     assert search.predict_proba(X).shape == (len(X), 2)
 
 
+def _holdout_log_loss(raw: np.ndarray, y: np.ndarray) -> float:
+    return float(np.mean(np.logaddexp(0.0, raw) - y * raw))
+
+
+def test_early_stopping_keeps_the_trees_with_the_lowest_holdout_loss() -> None:
+    X, y = make_risk_data(n=3000)
+    cut = len(y) - int(round(0.2 * len(y)))  # the newest 20 % are the holdout
+    grown = RiskClassifier(max_iter=200, early_stopping=False, refit=False,
+                           random_state=0).fit(X, y)
+    assert grown.n_iter_ == 200
+    losses = [_holdout_log_loss(raw, y[cut:])
+              for raw in grown.booster_.staged_decision_function(X.iloc[cut:].to_numpy())]
+    best = int(np.argmin(losses)) + 1
+    assert best < 150  # 3,000 noisy rows do not support 200 trees at this learning rate
+    kept = RiskClassifier(max_iter=200, refit=False, random_state=0).fit(X, y)
+    assert kept.n_iter_ == best
+    # the same seed grows the same first trees: the kept booster is the grown one, cut
+    assert np.allclose(kept.decision_function(X.iloc[cut:]),
+                       list(grown.booster_.staged_decision_function(X.iloc[cut:].to_numpy()))[best - 1])
+    # and the deployed (refitted) booster grows as many trees on all rows
+    assert RiskClassifier(max_iter=200, random_state=0).fit(X, y).n_iter_ == best
+
+
+def test_early_stopping_keeps_few_trees_on_labels_that_are_noise() -> None:
+    X, _ = make_risk_data(n=3000)
+    noise = np.random.default_rng(1).integers(0, 2, len(X))
+    assert RiskClassifier(max_iter=200, random_state=0).fit(X, noise).n_iter_ < 20
+    assert RiskClassifier(max_iter=200, early_stopping=False, random_state=0).fit(
+        X, noise).n_iter_ == 200
+
+
 def test_sigmoid_calibration_keeps_order_and_matches_observed_rate(fitted) -> None:
     model = fitted[0]
     X_new, y_new = make_risk_data(n=8000, seed=1)

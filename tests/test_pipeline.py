@@ -58,6 +58,9 @@ def test_model_card_and_evaluation(city: dict, tmp_path: Path) -> None:
     full = card["metrics"]["full"]
     assert 0.5 < full["roc_auc"] <= 1 and full["top_k"]
     assert "without_graph" in card["metrics"]
+    # the card says how many trees the holdout kept, and the deployed booster has them
+    assert 1 <= card["trees"] == model.estimator.n_iter_ <= card["params"]["max_iter"]
+    assert f"{card['trees']} trees" in training.card_markdown(card)
     boot = card["graph_lift_bootstrap"]
     assert boot["n_resamples"] == 500 and boot["roc_auc"]["low"] <= boot["roc_auc"]["high"]
     assert "Is the graph's lift more than noise?" in training.card_markdown(card)

@@ -11,6 +11,12 @@ Calibration design (why a time-respecting holdout and Platt scaling by default):
 * With ``refit=True`` (default) the booster is then refitted on all rows, so the most
   recent facts are not wasted, and the out-of-time calibration map is applied to it. The
   map has two parameters (sigmoid) and transfers well between the two boosters.
+* The same holdout chooses how many trees to keep (``early_stopping=True``, default): the
+  number, up to ``max_iter``, whose log-loss on the newest rows is lowest, and the refit
+  grows that many. A city of 20,000 subjects has some 13,000 inspections, on which 200
+  trees learn noise; one of 880,000 has 590,000, and keeps (nearly) all of them. Measured
+  on generated cities (``benchmarks/early_stopping.py``): the top-10 % lift by the hidden
+  truth rises at 20,000 subjects and does not move at 880,000.
 * ``"sigmoid"`` is the default because it is strictly monotone: it never changes the
   order of subjects, and the order is what decides who gets inspected. Isotonic
   calibration is offered, but its step function ties many subjects at one probability.
@@ -45,10 +51,12 @@ class RiskClassifier(ClassifierMixin, BaseEstimator):
     Args:
         learning_rate, max_iter, max_leaf_nodes, max_depth, min_samples_leaf,
         l2_regularization, max_features, max_bins: passed to
-            ``HistGradientBoostingClassifier`` (early stopping is off: the number of
-            iterations is a hyperparameter to tune with time-based CV).
+            ``HistGradientBoostingClassifier``; ``max_iter`` is the most trees.
         calibration: ``"sigmoid"`` (Platt, order preserving), ``"isotonic"`` or ``None``.
-        calibration_fraction: share of the newest rows held out to fit the calibrator.
+        calibration_fraction: share of the newest rows held out to fit the calibrator
+            and to choose the number of trees.
+        early_stopping: keep the number of trees (up to ``max_iter``) with the lowest
+            log-loss on the held-out newest rows; ``False`` always grows ``max_iter``.
         refit: refit the booster on all rows after calibrating (see module docstring).
         random_state: seed for the booster's feature subsampling.
     """
@@ -67,6 +75,7 @@ class RiskClassifier(ClassifierMixin, BaseEstimator):
         calibration: str | None = "sigmoid",
         calibration_fraction: float = 0.2,
         refit: bool = True,
+        early_stopping: bool = True,
         random_state: int | np.random.RandomState | None = None,
     ) -> None:
         self.learning_rate = learning_rate
@@ -80,6 +89,7 @@ class RiskClassifier(ClassifierMixin, BaseEstimator):
         self.calibration = calibration
         self.calibration_fraction = calibration_fraction
         self.refit = refit
+        self.early_stopping = early_stopping
         self.random_state = random_state
 
     def __sklearn_tags__(self):  # type: ignore[no-untyped-def]
@@ -89,10 +99,10 @@ class RiskClassifier(ClassifierMixin, BaseEstimator):
         tags.classifier_tags.multi_class = False
         return tags
 
-    def _make_booster(self, seed: int) -> HistGradientBoostingClassifier:
+    def _make_booster(self, seed: int, trees: int | None = None) -> HistGradientBoostingClassifier:
         return HistGradientBoostingClassifier(
             learning_rate=self.learning_rate,
-            max_iter=self.max_iter,
+            max_iter=self.max_iter if trees is None else trees,
             max_leaf_nodes=self.max_leaf_nodes,
             max_depth=self.max_depth,
             min_samples_leaf=self.min_samples_leaf,
@@ -128,29 +138,39 @@ class RiskClassifier(ClassifierMixin, BaseEstimator):
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
 
         n = len(y01)
-        n_cal = int(round(n * self.calibration_fraction)) if self.calibration else 0
+        holding_out = self.calibration is not None or self.early_stopping
+        n_cal = int(round(n * self.calibration_fraction)) if holding_out else 0
         fit_rows = n - n_cal
-        can_calibrate = (
-            self.calibration is not None
-            and n_cal >= _MIN_CALIBRATION_ROWS
+        has_holdout = (
+            n_cal >= _MIN_CALIBRATION_ROWS
             and len(np.unique(y01[:fit_rows])) == 2
             and len(np.unique(y01[fit_rows:])) == 2
         )
         self.calibrator_: LogisticRegression | IsotonicRegression | None = None
-        if can_calibrate:
-            holdout_booster = self._make_booster(seed).fit(X[:fit_rows], y01[:fit_rows])
-            raw = holdout_booster.decision_function(X[fit_rows:]).reshape(-1, 1)
-            if self.calibration == "sigmoid":
-                # Large C: Platt scaling with two parameters needs no regularisation.
-                cal = LogisticRegression(C=1e6).fit(raw, y01[fit_rows:])
-                # A non-positive slope would reverse the ranking: keep the raw scores.
-                self.calibrator_ = cal if cal.coef_[0, 0] > 0 else None
-            else:
-                iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip")
-                self.calibrator_ = iso.fit(raw.ravel(), y01[fit_rows:])
-            self.booster_ = self._make_booster(seed).fit(X, y01) if self.refit else holdout_booster
-        else:
+        if not has_holdout:
             self.booster_ = self._make_booster(seed).fit(X, y01)
+            self.n_iter_ = self.booster_.n_iter_
+            self._prepare_contributions()
+            return self
+        holdout_booster = self._make_booster(seed).fit(X[:fit_rows], y01[:fit_rows])
+        if self.early_stopping:
+            trees, raw = _fewest_loss_trees(holdout_booster, X[fit_rows:], y01[fit_rows:])
+        else:
+            trees, raw = holdout_booster.n_iter_, holdout_booster.decision_function(X[fit_rows:])
+        if self.calibration == "sigmoid":
+            # Large C: Platt scaling with two parameters needs no regularisation.
+            cal = LogisticRegression(C=1e6).fit(raw.reshape(-1, 1), y01[fit_rows:])
+            # A non-positive slope would reverse the ranking: keep the raw scores.
+            self.calibrator_ = cal if cal.coef_[0, 0] > 0 else None
+        elif self.calibration == "isotonic":
+            iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip")
+            self.calibrator_ = iso.fit(raw, y01[fit_rows:])
+        if self.refit:
+            self.booster_ = self._make_booster(seed, trees).fit(X, y01)
+        elif trees < holdout_booster.n_iter_:
+            self.booster_ = self._make_booster(seed, trees).fit(X[:fit_rows], y01[:fit_rows])
+        else:
+            self.booster_ = holdout_booster
         self.n_iter_ = self.booster_.n_iter_
         self._prepare_contributions()
         return self
@@ -253,6 +273,19 @@ class RiskClassifier(ClassifierMixin, BaseEstimator):
                 leaves = predictor.predict(chunk, known_cat_bitsets, f_idx_map, n_threads)
                 acc += table[leaves.astype(np.intp)]
         return out
+
+
+def _fewest_loss_trees(
+    booster: HistGradientBoostingClassifier, X: NDArray[np.float64], y: NDArray[np.int64]
+) -> tuple[int, NDArray[np.float64]]:
+    """The number of the booster's trees whose log-loss on (X, y) is lowest (the first, on
+    a tie), and the raw scores of that many trees."""
+    best, best_loss, best_raw = 0, np.inf, np.empty(0)
+    for trees, raw in enumerate(booster.staged_decision_function(X), start=1):
+        loss = float(np.mean(np.logaddexp(0.0, raw) - y * raw))
+        if loss < best_loss:
+            best, best_loss, best_raw = trees, loss, raw.copy()
+    return best, best_raw
 
 
 def _n_threads() -> int:

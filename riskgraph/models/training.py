@@ -144,6 +144,7 @@ def train(frames: GraphFrames, *, hub_cap: int = 30, test_fraction: float = 0.2,
     card = {
         "version": version, "trained_at": trained_at.isoformat(), "estimator": repr(deployed),
         "params": {k: _jsonable(v) for k, v in deployed.get_params().items()},
+        "trees": int(deployed.n_iter_),
         "label": "inspection outcome == fail", "features": list(FEATURE_NAMES),
         "graph_features": list(GRAPH_FEATURES), "training_window": [
             _day(rows["inspected_on"].min()), _day(rows["inspected_on"].max())],
@@ -208,7 +209,8 @@ def card_markdown(card: dict[str, Any], report: dict[str, Any] | None = None) ->
     lines = [f"# Model card — {card['version']}", "",
              f"- trained at: {card['trained_at']}",
              f"- label: {card['label']}",
-             f"- estimator: `{card['estimator']}`",
+             f"- estimator: `{card['estimator']}`"
+             + (f", {card['trees']} trees" if "trees" in card else ""),
              f"- training window (deployed model): {card['training_window'][0]} … "
              f"{card['training_window'][1]}",
              f"- evaluation: trained on {split['train_window'][0]} … {split['train_window'][1]} "
