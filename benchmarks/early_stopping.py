@@ -66,7 +66,7 @@ def main() -> None:
             lines.append(f"{subjects:>9,} {seed:>4} {int(m['inspections']):>11,} "
                          f"{m['kept_trees']:>3}/{m['grown_trees']:<3} {m['grown_lift']:>8.3f}x "
                          f"{m['kept_lift']:>7.3f}x {ratios[-1]:>6.3f} "
-                         f"{m['grown_seconds']:>5.1f}/{m['kept_seconds']:<5.1f}")
+                         f"{m['grown_seconds']:>5.1f}/{m['kept_seconds']:.1f}")
             print(lines[-1], flush=True)
         lines.append(f"{subjects:>9,} mean ratio over {len(seeds)} seeds: {np.mean(ratios):.3f} "
                      f"(lowest {min(ratios):.3f}, highest {max(ratios):.3f})")

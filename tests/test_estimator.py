@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from sklearn.base import clone
 from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
 from sklearn.pipeline import make_pipeline
 from sklearn.utils.estimator_checks import parametrize_with_checks
@@ -73,23 +74,30 @@ def _holdout_log_loss(raw: np.ndarray, y: np.ndarray) -> float:
     return float(np.mean(np.logaddexp(0.0, raw) - y * raw))
 
 
-def test_early_stopping_keeps_the_trees_with_the_lowest_holdout_loss() -> None:
+@pytest.mark.parametrize("max_features", [1.0, 0.5])
+def test_early_stopping_keeps_the_trees_with_the_lowest_holdout_loss(max_features) -> None:
     X, y = make_risk_data(n=3000)
     cut = len(y) - int(round(0.2 * len(y)))  # the newest 20 % are the holdout
-    grown = RiskClassifier(max_iter=200, early_stopping=False, refit=False,
-                           random_state=0).fit(X, y)
+    common = {"max_iter": 200, "max_features": max_features, "random_state": 0}
+    grown = RiskClassifier(early_stopping=False, refit=False, **common).fit(X, y)
     assert grown.n_iter_ == 200
-    losses = [_holdout_log_loss(raw, y[cut:])
-              for raw in grown.booster_.staged_decision_function(X.iloc[cut:].to_numpy())]
-    best = int(np.argmin(losses)) + 1
+    staged = list(grown.booster_.staged_decision_function(X.iloc[cut:].to_numpy()))
+    best = int(np.argmin([_holdout_log_loss(raw, y[cut:]) for raw in staged])) + 1
     assert best < 150  # 3,000 noisy rows do not support 200 trees at this learning rate
-    kept = RiskClassifier(max_iter=200, refit=False, random_state=0).fit(X, y)
+    kept = RiskClassifier(refit=False, **common).fit(X, y)
     assert kept.n_iter_ == best
-    # the same seed grows the same first trees: the kept booster is the grown one, cut
-    assert np.allclose(kept.decision_function(X.iloc[cut:]),
-                       list(grown.booster_.staged_decision_function(X.iloc[cut:].to_numpy()))[best - 1])
-    # and the deployed (refitted) booster grows as many trees on all rows
-    assert RiskClassifier(max_iter=200, random_state=0).fit(X, y).n_iter_ == best
+    # the same seed grows the same first trees (feature subsampling included): the kept
+    # booster is the grown one, cut
+    assert np.allclose(kept.decision_function(X.iloc[cut:]), staged[best - 1])
+    # the calibrator was fitted on the kept trees' scores, not on all 200
+    platt = LogisticRegression(C=1e6).fit(staged[best - 1].reshape(-1, 1), y[cut:])
+    assert np.allclose(kept.calibrator_.coef_, platt.coef_)
+    assert np.allclose(kept.calibrator_.intercept_, platt.intercept_)
+    # the deployed (refitted) booster grows as many trees on all rows, and so does a
+    # model without calibration: the holdout still chooses its trees
+    assert RiskClassifier(**common).fit(X, y).n_iter_ == best
+    uncalibrated = RiskClassifier(calibration=None, **common).fit(X, y)
+    assert uncalibrated.n_iter_ == best and uncalibrated.calibrator_ is None
 
 
 def test_early_stopping_keeps_few_trees_on_labels_that_are_noise() -> None:
