@@ -110,15 +110,15 @@ def test_early_stopping_keeps_the_trees_with_the_lowest_holdout_loss(max_feature
 def test_early_stopping_forgives_trees_a_drift_in_the_base_rate() -> None:
     # The newest rows fail more often across the board (the base rate drifts up): the
     # raw scores' loss blames every added tree for that level, the calibrated loss does not.
-    X, y = make_risk_data(n=6000, seed=3)
+    X, y = make_risk_data(n=6000, seed=4)
     cut = len(y) - 1200
     rng = np.random.default_rng(5)
     y = y.copy()
-    y[cut:] = np.where(rng.random(1200) < 0.25, 1, y[cut:])
+    y[cut:] = np.where(rng.random(1200) < 0.4, 1, y[cut:])
     common = {"max_iter": 200, "random_state": 0}
     by_calibrated = RiskClassifier(**common).fit(X, y).n_iter_
     by_raw = RiskClassifier(calibration=None, **common).fit(X, y).n_iter_
-    assert by_calibrated > by_raw
+    assert by_calibrated > 2 * by_raw  # measured: 45 trees against 11
 
 
 def test_early_stopping_keeps_few_trees_on_labels_that_are_noise() -> None:
