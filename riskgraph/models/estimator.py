@@ -17,9 +17,9 @@ Calibration design (why a time-respecting holdout and Platt scaling by default):
   which the calibrator corrects, does not count against more trees), and the refit grows
   that many. A city of 20,000 subjects has some 13,000 inspections, on which 200
   trees learn noise. Measured on generated cities (``benchmarks/early_stopping.py``, five
-  seeds each): 26-68 trees kept and the top-10 % lift by the hidden truth 2.1 % higher on
-  average at 20,000 subjects; 42-92 trees and 0.5 % higher at 100,000. At 880,000
-  (590,000 inspections, ``benchmarks/scoring.py``, seed 3) the holdout keeps 186 of 200
+  seeds each): 23-68 trees kept and the top-10 % lift by the hidden truth 2.3 % higher on
+  average at 20,000 subjects; 46-117 trees and 0.5 % higher at 100,000. At 880,000
+  (590,000 inspections, ``benchmarks/scoring.py``, seed 3) the holdout keeps 195 of 200
   trees, and the lift is unchanged.
   Where the holdout cannot be used (fewer than ``_MIN_CALIBRATION_ROWS`` rows, or one
   class on either side) the booster grows ``max_iter`` trees on all rows, uncalibrated.
