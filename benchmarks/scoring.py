@@ -191,7 +191,7 @@ def main() -> None:
         links = build_links(frames)
         step("build_links (hub cap 30)", f"{links.adjacency.nnz // 2:,} edges", t)
         t = time.monotonic()
-        examples = training.training_rows(frames, links)  # kept for the graph oracle below
+        examples = training.training_rows(frames, links)  # kept for the references below
         model, _ = training.train(frames, trained_at=dt.datetime(2026, 10, 1), links=links,
                                   rows=examples)
         step("train: features per inspection, 2 fits + refit", f"{model.card['evaluation_split']['rows']['train'] + model.card['evaluation_split']['rows']['test']:,} inspections", t)

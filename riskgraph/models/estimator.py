@@ -153,11 +153,17 @@ class RiskClassifier(ClassifierMixin, BaseEstimator):
             and len(np.unique(y01[fit_rows:])) == 2
         )
         self.calibrator_: LogisticRegression | IsotonicRegression | None = None
-        if not has_holdout:
-            self.booster_ = self._make_booster(seed).fit(X, y01)
-            self.n_iter_ = self.booster_.n_iter_
-            self._prepare_contributions()
-            return self
+        self.booster_ = (self._fit_on_holdout(X, y01, fit_rows, seed) if has_holdout
+                         else self._make_booster(seed).fit(X, y01))
+        self.n_iter_ = self.booster_.n_iter_
+        self._prepare_contributions()
+        return self
+
+    def _fit_on_holdout(self, X: NDArray[np.float64], y01: NDArray[np.int64], fit_rows: int,
+                        seed: int) -> HistGradientBoostingClassifier:
+        """Fit a booster on the oldest ``fit_rows``; on the newest rows choose its trees
+        and fit the calibrator; return the booster to deploy (refitted on all rows unless
+        ``refit`` is off)."""
         holdout_booster = self._make_booster(seed).fit(X[:fit_rows], y01[:fit_rows])
         if self.early_stopping:
             trees, raw = _fewest_loss_trees(holdout_booster, X[fit_rows:], y01[fit_rows:],
@@ -173,17 +179,13 @@ class RiskClassifier(ClassifierMixin, BaseEstimator):
             iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip")
             self.calibrator_ = iso.fit(raw, y01[fit_rows:])
         if self.refit:
-            self.booster_ = self._make_booster(seed, trees).fit(X, y01)
-        elif trees < holdout_booster.n_iter_:
+            return self._make_booster(seed, trees).fit(X, y01)
+        if trees < holdout_booster.n_iter_:
             # The same seed grows the same first trees (scikit-learn draws each tree's
             # feature subsample from one stream in order; a test holds it to this), so
             # this is the holdout booster cut to its kept trees.
-            self.booster_ = self._make_booster(seed, trees).fit(X[:fit_rows], y01[:fit_rows])
-        else:
-            self.booster_ = holdout_booster
-        self.n_iter_ = self.booster_.n_iter_
-        self._prepare_contributions()
-        return self
+            return self._make_booster(seed, trees).fit(X[:fit_rows], y01[:fit_rows])
+        return holdout_booster
 
     def decision_function(self, X: ArrayLike) -> NDArray[np.float64]:
         """Return the booster's raw log-odds (before calibration)."""
@@ -302,8 +304,8 @@ def _fewest_loss_trees(
     for trees, raw in enumerate(booster.staged_decision_function(X), start=1):
         score = _platt_scores(raw, y) if recalibrate else raw
         loss = float(np.mean(np.logaddexp(0.0, score) - y * score))
-        if loss < best_loss:
-            best, best_loss, best_raw = trees, loss, raw.copy()
+        if loss < best_loss:  # each stage's scores are a fresh array: no copy needed
+            best, best_loss, best_raw = trees, loss, raw
     if best == 0:  # no finite loss (a degenerate holdout): keep every tree
         return booster.n_iter_, booster.decision_function(X)
     return best, best_raw
@@ -319,8 +321,9 @@ def _platt_scores(raw: NDArray[np.float64], y: NDArray[np.int64],
         p = 0.5 * (1.0 + np.tanh(0.5 * z))  # the logistic function, without overflow
         g = y - p
         w = p * (1.0 - p)
+        wr = np.dot(w, raw)
         grad = np.array([np.dot(g, raw), g.sum()])
-        hess = np.array([[np.dot(w * raw, raw), np.dot(w, raw)], [np.dot(w, raw), w.sum()]])
+        hess = np.array([[np.dot(w * raw, raw), wr], [wr, w.sum()]])
         try:
             da, db = np.linalg.solve(hess, grad)
         except np.linalg.LinAlgError:  # separable scores: no finite optimum
