@@ -170,3 +170,62 @@ def test_contributions_credit_the_features_that_carry_risk(fitted) -> None:
     # Above the threshold feature 1 raises risk; below it, it lowers risk.
     above = X["f1"].to_numpy() > 0.5
     assert contrib[above, 1].mean() > 0 > contrib[X["f1"].to_numpy() < 0, 1].mean()
+
+
+def test_weights_of_one_give_the_unweighted_model_exactly() -> None:
+    X, y = make_risk_data(n=2000)
+    for kw in ({}, {"calibration": "isotonic"}, {"refit": False, "max_features": 0.5}):
+        plain = RiskClassifier(**SMALL, **kw).fit(X, y)
+        ones = RiskClassifier(**SMALL, **kw).fit(X, y, sample_weight=np.ones(len(y)))
+        assert ones.n_iter_ == plain.n_iter_
+        assert np.array_equal(ones.predict_proba(X), plain.predict_proba(X))
+
+
+def test_weights_choose_the_trees_and_fit_the_calibrator_on_the_weighted_holdout() -> None:
+    X, y = make_risk_data(n=3000)
+    cut = len(y) - int(round(0.2 * len(y)))
+    w = np.random.default_rng(2).choice([0.0, 0.5, 1.0, 4.0], len(y))
+    common = {"max_iter": 200, "random_state": 0, "refit": False}
+    grown = RiskClassifier(early_stopping=False, **common).fit(X, y, sample_weight=w)
+    staged = list(grown.booster_.staged_decision_function(X.iloc[cut:].to_numpy()))
+
+    def weighted_platt_loss(raw: np.ndarray) -> float:
+        fit = LogisticRegression(C=1e6).fit(raw.reshape(-1, 1), y[cut:], sample_weight=w[cut:])
+        z = fit.decision_function(raw.reshape(-1, 1))
+        return float(np.average(np.logaddexp(0.0, z) - y[cut:] * z, weights=w[cut:]))
+
+    losses = [weighted_platt_loss(raw) for raw in staged]
+    kept = RiskClassifier(**common).fit(X, y, sample_weight=w)
+    assert losses[kept.n_iter_ - 1] <= min(losses) + 1e-6
+    platt = LogisticRegression(C=1e6).fit(staged[kept.n_iter_ - 1].reshape(-1, 1), y[cut:],
+                                          sample_weight=w[cut:])
+    assert np.allclose(kept.calibrator_.coef_, platt.coef_)
+    assert np.allclose(kept.calibrator_.intercept_, platt.intercept_)
+    # the weights reached the booster: unweighted, the same rows give other scores
+    unweighted = RiskClassifier(**common).fit(X, y)
+    assert not np.allclose(kept.decision_function(X), unweighted.decision_function(X))
+
+
+def test_weighted_soft_labels_learn_the_probability_itself() -> None:
+    # Each row twice, as a failure with weight p and a pass with weight 1 - p (in time
+    # order): the model learns p without the noise of one drawn outcome per row.
+    rng = np.random.default_rng(8)
+    n = 4000
+    X = rng.normal(size=(n, 4))
+    p = 1 / (1 + np.exp(-(-1.0 + 1.2 * X[:, 0] + 1.0 * (X[:, 1] > 0.5))))
+    drawn = (rng.random(n) < p).astype(int)
+    twice = np.repeat(X, 2, axis=0)
+    soft = RiskClassifier(**SMALL).fit(twice, np.tile([1, 0], n),
+                                       sample_weight=np.column_stack([p, 1 - p]).ravel())
+    hard = RiskClassifier(**SMALL).fit(X, drawn)
+    error_soft = np.abs(soft.predict_proba(X)[:, 1] - p).mean()
+    error_hard = np.abs(hard.predict_proba(X)[:, 1] - p).mean()
+    assert error_soft < 0.03 and error_soft < 0.7 * error_hard
+
+
+def test_rejects_weights_that_leave_one_class() -> None:
+    X, y = make_risk_data(n=500)
+    with pytest.raises(ValueError, match="2 classes among the rows"):
+        RiskClassifier(**SMALL).fit(X, y, sample_weight=(y == 1).astype(float))
+    with pytest.raises(ValueError, match="(?i)negative"):
+        RiskClassifier(**SMALL).fit(X, y, sample_weight=np.full(len(y), -1.0))

@@ -42,7 +42,7 @@ from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 _CALIBRATIONS = ("sigmoid", "isotonic", None)
 # Fewer calibration rows than this (or one class only) and the map is the identity:
@@ -119,8 +119,16 @@ class RiskClassifier(ClassifierMixin, BaseEstimator):
             random_state=seed,
         )
 
-    def fit(self, X: ArrayLike, y: ArrayLike) -> RiskClassifier:
-        """Fit the booster and its out-of-time calibration; rows must be oldest first."""
+    def fit(self, X: ArrayLike, y: ArrayLike,
+            sample_weight: ArrayLike | None = None) -> RiskClassifier:
+        """Fit the booster and its out-of-time calibration; rows must be oldest first.
+
+        ``sample_weight`` (non-negative, one per row) weighs each row in the booster's
+        loss, in the choice of trees and in the calibrator alike; weights of 1 give the
+        unweighted model exactly. The holdout is still the newest ``calibration_fraction``
+        of the rows, and the booster still bins features and counts ``min_samples_leaf``
+        over rows, so a row of weight 0 is not quite the same as no row.
+        """
         if self.calibration not in _CALIBRATIONS:
             raise ValueError(
                 f"calibration must be one of {_CALIBRATIONS}, got {self.calibration!r}"
@@ -139,6 +147,13 @@ class RiskClassifier(ClassifierMixin, BaseEstimator):
             )
         self.classes_ = classes
         y01 = (y == self.classes_[1]).astype(np.int64)
+        w = None  # unweighted: scikit-learn's own unweighted paths, bit for bit
+        if sample_weight is not None:
+            w = _check_sample_weight(sample_weight, X, dtype=np.float64,
+                                     ensure_non_negative=True)
+            if len(np.unique(y01[w > 0])) < 2:
+                raise ValueError("RiskClassifier needs 2 classes among the rows whose "
+                                 "sample_weight is above 0")
         # One generator, turned into one seed: both boosters get the same seed, so the
         # refit differs from the holdout booster only by the rows it sees.
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
@@ -147,44 +162,50 @@ class RiskClassifier(ClassifierMixin, BaseEstimator):
         holding_out = self.calibration is not None or self.early_stopping
         n_cal = int(round(n * self.calibration_fraction)) if holding_out else 0
         fit_rows = n - n_cal
+        seen = y01 if w is None else y01[w > 0]  # classes count where rows weigh something
+        fit_seen = fit_rows if w is None else int(np.count_nonzero(w[:fit_rows]))
         has_holdout = (
             n_cal >= _MIN_CALIBRATION_ROWS
-            and len(np.unique(y01[:fit_rows])) == 2
-            and len(np.unique(y01[fit_rows:])) == 2
+            and len(np.unique(seen[:fit_seen])) == 2
+            and len(np.unique(seen[fit_seen:])) == 2
         )
         self.calibrator_: LogisticRegression | IsotonicRegression | None = None
-        self.booster_ = (self._fit_on_holdout(X, y01, fit_rows, seed) if has_holdout
-                         else self._make_booster(seed).fit(X, y01))
+        self.booster_ = (self._fit_on_holdout(X, y01, w, fit_rows, seed) if has_holdout
+                         else self._make_booster(seed).fit(X, y01, sample_weight=w))
         self.n_iter_ = self.booster_.n_iter_
         self._prepare_contributions()
         return self
 
-    def _fit_on_holdout(self, X: NDArray[np.float64], y01: NDArray[np.int64], fit_rows: int,
+    def _fit_on_holdout(self, X: NDArray[np.float64], y01: NDArray[np.int64],
+                        w: NDArray[np.float64] | None, fit_rows: int,
                         seed: int) -> HistGradientBoostingClassifier:
         """Fit a booster on the oldest ``fit_rows``; on the newest rows choose its trees
         and fit the calibrator; return the booster to deploy (refitted on all rows unless
         ``refit`` is off)."""
-        holdout_booster = self._make_booster(seed).fit(X[:fit_rows], y01[:fit_rows])
+        old, new = slice(None, fit_rows), slice(fit_rows, None)
+        w_old, w_new = (None, None) if w is None else (w[old], w[new])
+        holdout_booster = self._make_booster(seed).fit(X[old], y01[old], sample_weight=w_old)
         if self.early_stopping:
-            trees, raw = _fewest_loss_trees(holdout_booster, X[fit_rows:], y01[fit_rows:],
+            trees, raw = _fewest_loss_trees(holdout_booster, X[new], y01[new], w_new,
                                             recalibrate=self.calibration is not None)
         else:
-            trees, raw = holdout_booster.n_iter_, holdout_booster.decision_function(X[fit_rows:])
+            trees, raw = holdout_booster.n_iter_, holdout_booster.decision_function(X[new])
         if self.calibration == "sigmoid":
             # Large C: Platt scaling with two parameters needs no regularisation.
-            cal = LogisticRegression(C=1e6).fit(raw.reshape(-1, 1), y01[fit_rows:])
+            cal = LogisticRegression(C=1e6).fit(raw.reshape(-1, 1), y01[new],
+                                                sample_weight=w_new)
             # A non-positive slope would reverse the ranking: keep the raw scores.
             self.calibrator_ = cal if cal.coef_[0, 0] > 0 else None
         elif self.calibration == "isotonic":
             iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip")
-            self.calibrator_ = iso.fit(raw, y01[fit_rows:])
+            self.calibrator_ = iso.fit(raw, y01[new], sample_weight=w_new)
         if self.refit:
-            return self._make_booster(seed, trees).fit(X, y01)
+            return self._make_booster(seed, trees).fit(X, y01, sample_weight=w)
         if trees < holdout_booster.n_iter_:
             # The same seed grows the same first trees (scikit-learn draws each tree's
             # feature subsample from one stream in order; a test holds it to this), so
             # this is the holdout booster cut to its kept trees.
-            return self._make_booster(seed, trees).fit(X[:fit_rows], y01[:fit_rows])
+            return self._make_booster(seed, trees).fit(X[old], y01[old], sample_weight=w_old)
         return holdout_booster
 
     def decision_function(self, X: ArrayLike) -> NDArray[np.float64]:
@@ -289,10 +310,10 @@ class RiskClassifier(ClassifierMixin, BaseEstimator):
 
 def _fewest_loss_trees(
     booster: HistGradientBoostingClassifier, X: NDArray[np.float64], y: NDArray[np.int64],
-    *, recalibrate: bool
+    w: NDArray[np.float64] | None, *, recalibrate: bool
 ) -> tuple[int, NDArray[np.float64]]:
-    """The number of the booster's trees whose log-loss on (X, y) is lowest (the first, on
-    a tie), and the raw scores of that many trees.
+    """The number of the booster's trees whose log-loss on (X, y), weighted by ``w``, is
+    lowest (the first, on a tie), and the raw scores of that many trees.
 
     With ``recalibrate`` each count's scores are first mapped by the best two-parameter
     logistic map on (X, y), as the calibrator will map them: the newest rows' base rate
@@ -302,8 +323,8 @@ def _fewest_loss_trees(
     """
     best, best_loss, best_raw = 0, np.inf, np.empty(0)
     for trees, raw in enumerate(booster.staged_decision_function(X), start=1):
-        score = _platt_scores(raw, y) if recalibrate else raw
-        loss = float(np.mean(np.logaddexp(0.0, score) - y * score))
+        score = _platt_scores(raw, y, w) if recalibrate else raw
+        loss = float(np.average(np.logaddexp(0.0, score) - y * score, weights=w))
         if loss < best_loss:  # each stage's scores are a fresh array: no copy needed
             best, best_loss, best_raw = trees, loss, raw
     if best == 0:  # no finite loss (a degenerate holdout): keep every tree
@@ -312,15 +333,18 @@ def _fewest_loss_trees(
 
 
 def _platt_scores(raw: NDArray[np.float64], y: NDArray[np.int64],
+                  weight: NDArray[np.float64] | None = None,
                   steps: int = 25) -> NDArray[np.float64]:
-    """``a * raw + b`` with (a, b) maximising the likelihood of ``y`` (Newton's method from
-    the identity map; unregularised, like the sigmoid calibrator)."""
+    """``a * raw + b`` with (a, b) maximising the likelihood of ``y``, each row counted with
+    its ``weight`` (Newton's method from the identity map; unregularised, like the sigmoid
+    calibrator)."""
+    weight = 1.0 if weight is None else weight
     a, b = 1.0, 0.0
     for _ in range(steps):
         z = a * raw + b
         p = 0.5 * (1.0 + np.tanh(0.5 * z))  # the logistic function, without overflow
-        g = y - p
-        w = p * (1.0 - p)
+        g = weight * (y - p)
+        w = weight * p * (1.0 - p)
         wr = np.dot(w, raw)
         grad = np.array([np.dot(g, raw), g.sum()])
         hess = np.array([[np.dot(w * raw, raw), wr], [wr, w.sum()]])
