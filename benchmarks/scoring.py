@@ -162,14 +162,16 @@ def truth_label_reference(rows: pd.DataFrame, subjects: pd.DataFrame, city: City
     day = (rows["inspected_on"].to_numpy().astype("datetime64[D]") - EPOCH).astype(np.int64)
     p = city.risk.prob(subject, day)
     x = rows[cols].to_numpy(np.float64)
+    # The deployed booster's settings; each inspection is two weighted rows (in time
+    # order), so a leaf holds twice the rows for the same number of inspections. All its
+    # trees, no calibration: the calibrated map keeps the order, and the order is what
+    # the lift measures.
     estimator = training.default_estimator(len(rows))
-    # The deployed booster's settings; each inspection is two weighted rows, so a leaf
-    # holds twice the rows for the same number of inspections. No calibration: it keeps
-    # the order, and the order is what the lift measures.
-    booster = estimator.set_params(min_samples_leaf=2 * estimator.min_samples_leaf)._make_booster(0)
-    booster.fit(np.vstack([x, x]), np.r_[np.ones(len(x), int), np.zeros(len(x), int)],
-                sample_weight=np.r_[p, 1.0 - p])
-    score = booster.decision_function(subjects[cols].to_numpy(np.float64))
+    model = estimator.set_params(min_samples_leaf=2 * estimator.min_samples_leaf,
+                                 calibration=None, early_stopping=False)
+    model.fit(np.repeat(x, 2, axis=0), np.tile([1, 0], len(x)),
+              sample_weight=np.column_stack([p, 1.0 - p]).ravel())
+    score = model.decision_function(subjects[cols].to_numpy(np.float64))
     return top_share_lift(score, true.to_numpy())
 
 
