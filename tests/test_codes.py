@@ -73,3 +73,18 @@ def test_resident_id_birth_date_must_be_real_and_past() -> None:
     assert "not a date" in resident_id_error(body + resident_id_check_char(body))
     body = "37080220300101001"
     assert "out of range" in resident_id_error(body + resident_id_check_char(body), dt.date(2026, 1, 1))
+
+
+def test_legacy_fifteen_digit_ids_upgrade_to_their_eighteen_character_form() -> None:
+    from riskgraph.etl.codes import upgrade_legacy_id
+
+    assert upgrade_legacy_id("370802900101123") == "37080219900101123X"
+    assert resident_id_error(upgrade_legacy_id("370802900101123")) is None
+    for other in ("37080219900101123X", "37080290010112", "3708029001011２3"):
+        assert upgrade_legacy_id(other) == other
+
+
+def test_resident_id_of_other_scripts_digits_is_refused_not_crashed() -> None:
+    body = "37080219900101123"
+    arabic = body[:-1] + "\u0663"  # ARABIC-INDIC DIGIT THREE: isdigit() but not ASCII
+    assert resident_id_error(arabic + "X") is not None

@@ -274,3 +274,76 @@ def test_killed_load_then_rerun_equals_one_clean_load(store: Store, tmp_path: Pa
     report = run_load(store, folder, pii_secret, batch_size=7)
     assert report.reconciles
     assert dump(store) == clean
+
+
+def test_registry_phrases_and_full_width_ids_load(store: Store, tmp_path: Path,
+                                                  pii_secret: bytes) -> None:
+    # What registry exports write, which the contract's own words do not cover.
+    folder = tmp_path / "in"
+    write_csv(folder, "subjects.csv", [
+        subject(1, kind="有限责任公司（自然人独资）", status="在营（开业）", registered_capital="50万元"),
+        subject(2, kind="股份有限公司分公司", status="吊销，未注销", registered_capital="1.2亿元"),
+        subject(3, kind="个人独资企业", status="注销", registered_on="2015/3/4 0:00"),
+        subject(4, kind="农民专业合作社", registered_capital="100万美元")])
+    full_width = person_id(7).translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    legacy = "370802900101123"  # issued before 1999: 15 digits
+    write_csv(folder, "persons.csv", [{"person_id": full_width, "name": "全角"},
+                                      {"person_id": legacy, "name": "旧证"}])
+    write_csv(folder, "roles.csv", [
+        {"subject_uscc": uscc(1), "holder_person_id": person_id(7), "role": "legal_rep"},
+        {"subject_uscc": uscc(2), "holder_person_id": "37080219900101123X", "role": "legal_rep"}])
+    report = run_load(store, folder, pii_secret)
+    assert report.reconciles
+    bad = quarantined(report)
+    assert [(q["line"], q["code"]) for q in bad] == [(5, "bad_number")]  # US dollars only
+    rows = {r["u"]: r for r in store.read(
+        "MATCH (s:Subject) RETURN s.uscc AS u, s.kind AS k, s.status AS st, "
+        "s.registered_capital AS c, s.registered_on AS d")}
+    assert (rows[uscc(1)]["k"], rows[uscc(1)]["st"], rows[uscc(1)]["c"]) == ("enterprise", "active", 5e5)
+    assert (rows[uscc(2)]["k"], rows[uscc(2)]["st"], rows[uscc(2)]["c"]) == ("branch", "revoked", 1.2e8)
+    assert (rows[uscc(3)]["st"], rows[uscc(3)]["d"].to_native()) == ("cancelled", dt.date(2015, 3, 4))
+    # the full-width ID and its ASCII form are one person; the legacy ID is its 18-digit form
+    reps = store.read("MATCH (p:Person)-[:LEGAL_REP_OF]->(s:Subject) "
+                      "RETURN s.uscc AS u, p.name AS n, p.masked_id AS m ORDER BY u")
+    assert [(r["u"], r["n"]) for r in reps] == [(uscc(1), "全角"), (uscc(2), "旧证")]
+    assert reps[1]["m"] == "370802********123X"
+
+
+def test_resident_ids_in_free_text_are_masked_before_they_are_stored(
+        store: Store, tmp_path: Path, pii_secret: bytes) -> None:
+    folder = small_city(tmp_path / "in", n=2)
+    clear, legacy = person_id(5), "370802900101123"
+    write_csv(folder, "penalties.csv", [
+        {"penalty_id": "P9", "subject_uscc": uscc(1), "decided_on": "2023-01-02",
+         "severity": "general", "reason": f"法定代表人赵六（身份证{clear}）无证经营"}])
+    write_csv(folder, "list_entries.csv", [
+        {"subject_uscc": uscc(2), "list": "abnormal_operation", "listed_on": "2022-01-01",
+         "reason": f"负责人旧证{legacy}未年报"}])
+    run_load(store, folder, pii_secret)
+    blob = json.dumps(store.read("MATCH (n) RETURN properties(n) AS p"), default=str,
+                      ensure_ascii=False)
+    assert clear not in blob and legacy not in blob
+    assert f"身份证{clear[:6]}********{clear[-4:]}）" in blob and "旧证370802******123未年报" in blob
+
+
+def test_a_later_roles_file_without_share_or_since_leaves_them(store: Store, tmp_path: Path,
+                                                               pii_secret: bytes) -> None:
+    folder = small_city(tmp_path / "in", n=2)
+    write_csv(folder, "roles_shares.csv", [
+        {"subject_uscc": uscc(1), "holder_person_id": person_id(2), "role": "shareholder",
+         "share_pct": "60%", "since": "2020-01-01"}])
+    run_load(store, folder, pii_secret)
+    later = tmp_path / "later"
+    write_csv(later, "roles_2025.csv", [
+        {"subject_uscc": uscc(1), "holder_person_id": person_id(2), "role": "shareholder"}])
+    assert run_load(store, later, pii_secret).reconciles
+    row = store.read("MATCH (:Person)-[h:HOLDS]->(s:Subject {uscc: $u}) "
+                     "RETURN h.pct AS pct, h.since AS since", u=uscc(1))[0]
+    assert (row["pct"], row["since"].to_native()) == (60.0, dt.date(2020, 1, 1))
+    write_csv(later, "roles_2025.csv", [  # a carried, empty cell clears the value
+        {"subject_uscc": uscc(1), "holder_person_id": person_id(2), "role": "shareholder",
+         "share_pct": "", "since": "2020-01-01"}])
+    run_load(store, later, pii_secret)
+    row = store.read("MATCH (:Person)-[h:HOLDS]->(s:Subject {uscc: $u}) RETURN h.pct AS pct",
+                     u=uscc(1))[0]
+    assert row["pct"] is None

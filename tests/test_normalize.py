@@ -61,3 +61,65 @@ def test_booleans_and_numbers() -> None:
 def test_masking() -> None:
     assert mask("11010519491231002X") == "110105********002X"
     assert mask_text("id 11010519491231002X, tel 13812345678") == "id 110105********002X, tel 13812345678"
+
+
+@pytest.mark.parametrize("a,b", [
+    ("邹城市经济开发区1号", "曲阜市经济开发区1号"),  # a county-level city before a generic zone
+    ("嘉祥县省道338线100号", "金乡县省道338线100号"),  # 省道 (a provincial road) is no province
+    ("济宁市阳光小区5号", "济南市阳光小区5号"),  # a residential compound is no county
+])
+def test_places_in_different_counties_stay_different(a: str, b: str) -> None:
+    assert address_key(a) != address_key(b)
+    assert address_key(a) == address_key(a.replace("号", "號"))
+
+
+@pytest.mark.parametrize("raw,key", [
+    ("山东省济宁市济宁高新区海川路2号", "济宁高新区海川路2号"),  # a named zone is county-level
+    ("济宁市济宁高新区海川路2号", "济宁高新区海川路2号"),
+    ("济宁市高新区崇文大道1号", "济宁市高新区崇文大道1号"),  # a generic zone keeps its city
+    ("济宁市任城区高新区1号", "任城区高新区1号"),
+    ("广西壮族自治区南宁市青秀区民族大道1号", "青秀区民族大道1号"),
+    ("上海市浦东新区世纪大道1号", "浦东新区世纪大道1号"),
+    ("济宁市大蒜市场1号", "济宁市大蒜市场1号"),
+])
+def test_zones_and_provinces(raw: str, key: str) -> None:
+    assert address_key(raw) == key
+
+
+@pytest.mark.parametrize("raw", ["2024/3/5 0:00", "2024-3-5 10:30:00", "2024年3月5日 10:30",
+                                 "2024年3月5日10时30分", "2024-03-05T10:30:00+08:00", "2024.3.5",
+                                 "２０２４－０３－０５", "2024-03-05 00:00:00.000"])
+def test_dates_with_a_time_of_day_and_other_spellings(raw: str) -> None:
+    assert parse_date(raw) == dt.date(2024, 3, 5)
+
+
+@pytest.mark.parametrize("raw", ["2024-03-05 junk", "2024-03-0510:00", "3/5/2024 0:00"])
+def test_dates_with_trailing_junk_are_refused(raw: str) -> None:
+    with pytest.raises(ValueError):
+        parse_date(raw)
+
+
+@pytest.mark.parametrize("raw,key", [
+    ("13800138000/13900139000", "13800138000"), ("0537-1234567；13800138000", "05371234567"),
+    ("12/13800138000", "13800138000"), ("0537  1234567", "05371234567"),
+])
+def test_a_cell_with_several_numbers_keys_the_first_usable_one(raw: str, key: str) -> None:
+    assert phone_key(raw) == key
+
+
+@pytest.mark.parametrize("raw,value", [("50万元", 5e5), ("1.2亿元", 1.2e8), ("300万人民币", 3e6),
+                                       ("２０万元", 2e5), ("1,000元", 1e3), ("60%", 60.0)])
+def test_amounts_as_registries_write_them(raw: str, value: float) -> None:
+    assert parse_number(raw) == pytest.approx(value)
+
+
+@pytest.mark.parametrize("raw", ["100万美元", "1e999", "1.2.3", "万元"])
+def test_other_currencies_and_junk_are_not_numbers(raw: str) -> None:
+    with pytest.raises(ValueError):
+        parse_number(raw)
+
+
+def test_masking_legacy_ids_but_not_registration_numbers() -> None:
+    assert mask_text("旧证370802900101123号") == "旧证370802******123号"
+    assert mask_text("注册号370800228012345") == "注册号370800228012345"
+    assert mask_text("证件３７０８８３１９７００７０７００１Ｘ") == "证件３７０８８３********００１Ｘ"

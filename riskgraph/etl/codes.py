@@ -55,7 +55,7 @@ def resident_id_error(code: str, today: dt.date | None = None) -> str | None:
     """
     if len(code) != 18:
         return f"resident ID must have 18 characters, not {len(code)}"
-    if not code[:17].isdigit() or not (code[17].isdigit() or code[17] == "X"):
+    if not code.isascii() or not code[:17].isdigit() or not (code[17].isdigit() or code[17] == "X"):
         return "resident ID must be 17 digits and a digit or X"
     try:
         born = dt.date(int(code[6:10]), int(code[10:12]), int(code[12:14]))
@@ -67,3 +67,13 @@ def resident_id_error(code: str, today: dt.date | None = None) -> str | None:
     if code[17] != expected:
         return f"resident ID check character is {code[17]!r}, expected {expected!r}"
     return None
+
+
+def upgrade_legacy_id(code: str) -> str:
+    """Return the 18-character form of a 15-digit resident ID issued before 1999 (GB 11643:
+    the century ``19`` goes before the two-digit birth year, and a check character is
+    appended); any other code is returned as it is."""
+    if len(code) != 15 or not code.isascii() or not code.isdigit():
+        return code
+    body = code[:6] + "19" + code[6:]
+    return body + resident_id_check_char(body)

@@ -42,6 +42,34 @@ ENUM_ALIASES: dict[str, dict[str, str]] = {
              "经理": "executive", "监事": "supervisor", "隶属": "branch_of"},
 }
 
+# Registries write a subject's type and status as free phrases (``有限责任公司（自然人
+# 独资）``, ``在营（开业）``, ``吊销，未注销``); where no alias matches, these word rules
+# decide, first match wins. What no rule reads stays an error.
+ENUM_RULES: dict[str, tuple[tuple[tuple[str, ...], str], ...]] = {
+    "kind": (
+        (("分公司", "分支机构", "分店", "营业部", "办事处"), "branch"),
+        (("个体",), "individual"),
+        (("合作社", "联合社"), "cooperative"),
+        (("公司", "企业", "合伙", "所有制", "独资", "合资", "合作经营", "厂", "商行"),
+         "enterprise"),
+    ),
+    "status": (
+        (("吊销", "撤销"), "revoked"),
+        (("未注销",), "active"),
+        (("注销",), "cancelled"),
+        (("在营", "开业", "存续", "在业", "在册", "正常"), "active"),
+    ),
+}
+
+
+def enum_by_rule(column: str, raw: str) -> str | None:
+    """The contract value a free phrase names by ``ENUM_RULES``, or None."""
+    for words, value in ENUM_RULES.get(column, ()):
+        if any(w in raw for w in words):
+            return value
+    return None
+
+
 ENUMS: dict[str, tuple[str, ...]] = {
     "kind": SUBJECT_KINDS, "status": STATUSES, "role": ROLES, "severity": SEVERITIES,
     "outcome": OUTCOMES, "list": LISTS,

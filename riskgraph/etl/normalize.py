@@ -3,10 +3,13 @@
 Address rules (so one place written several ways becomes one ``Address`` node):
 1. Unicode NFKC: full-width digits, letters and punctuation become half-width.
 2. All whitespace is removed (Chinese addresses carry no meaningful spaces).
-3. A leading province (``山东省``, ``广西壮族自治区``, ``北京市`` …) is removed, then a
+3. A leading province (``山东省``, ``广西壮族自治区``, ``北京市`` …, one of the 34
+   province-level names, so ``嘉祥县省道338线…`` keeps its county) is removed, then a
    leading prefecture city (``济宁市``) when a county-level unit follows it (``任城区``,
-   ``金乡县``, ``曲阜市``); a county-level city itself (``曲阜市陵城镇…``) is kept.
-   Unsuffixed names (``山东济宁…``) are not guessed at and stay as written.
+   ``金乡县``, ``曲阜市``); a county-level city itself (``曲阜市陵城镇…``) is kept, and so
+   is a city followed by a functional zone (``邹城市经济开发区…``: a development zone,
+   industrial park or scenic area is not a county). Unsuffixed names (``山东济宁…``) are
+   not guessed at and stay as written.
 4. ``號`` becomes ``号``; ASCII letters are upper-cased.
 
 Phone rules: keep digits only; drop a leading ``0086``/``86`` country code; an 11-digit
@@ -21,8 +24,21 @@ import re
 import unicodedata
 
 _SPACE = re.compile(r"\s+")
-_PROVINCE = re.compile(r"^(?:[\u4e00-\u9fff]{2,7}?(?:省|自治区)|北京市|天津市|上海市|重庆市)")
-_CITY = re.compile(r"^[\u4e00-\u9fff]{2,6}?市(?=[\u4e00-\u9fff]{1,6}?(?:区|县|市|旗))")
+_PROVINCES = (
+    "河北省 山西省 辽宁省 吉林省 黑龙江省 江苏省 浙江省 安徽省 福建省 江西省 山东省 河南省 "
+    "湖北省 湖南省 广东省 海南省 四川省 贵州省 云南省 陕西省 甘肃省 青海省 台湾省 "
+    "内蒙古自治区 广西壮族自治区 西藏自治区 宁夏回族自治区 新疆维吾尔自治区 "
+    "北京市 天津市 上海市 重庆市 香港特别行政区 澳门特别行政区"
+).split()
+_PROVINCE = re.compile("^(?:" + "|".join(_PROVINCES) + ")")
+# A city is not a prefecture when what follows it ends like a county-level unit but is a
+# zone inside the city: a generic zone (``经济开发区``, ``高新区``: the city names it) or a
+# place that is no administrative unit at all (``阳光小区``). A named zone (``济宁高新区``,
+# ``太白湖新区``) is a county-level functional area, and its city is dropped like any other.
+_GENERIC_ZONE = ("经济", "高新", "开发", "工业", "产业", "科技", "综合", "保税", "自贸",
+                 "物流", "商务", "风景", "旅游", "度假", "新区", "示范", "试验", "实验")
+_NOT_A_UNIT = ("小区", "社区", "街区", "校区", "厂区", "矿区", "景区", "园区", "片区")
+_CITY = re.compile(r"^([\u4e00-\u9fff]{2,6}?市)([\u4e00-\u9fff]{1,6}?(?:区|县|市(?!场)|旗))")
 
 
 def address_key(raw: str) -> str:
@@ -30,12 +46,31 @@ def address_key(raw: str) -> str:
     text = unicodedata.normalize("NFKC", raw)
     text = _SPACE.sub("", text).replace("號", "号").upper()
     text = _PROVINCE.sub("", text, count=1)
-    return _CITY.sub("", text, count=1)
+    city = _CITY.match(text)
+    if city is None:
+        return text
+    unit = city.group(2)
+    if unit.startswith(_GENERIC_ZONE) or unit.endswith(_NOT_A_UNIT):
+        return text
+    return text[len(city.group(1)):]
+
+
+# Several numbers in one cell (``13800138000/13900139000``, ``0537-1234567；138…``).
+_PHONE_SEPARATOR = re.compile(r"[/;,、|]|或")
 
 
 def phone_key(raw: str) -> str | None:
-    """Return the normalised phone number, or None when it holds too few digits."""
-    digits = re.sub(r"\D", "", unicodedata.normalize("NFKC", raw))
+    """Return the normalised phone number (the first usable one when a cell holds several),
+    or None when it holds too few digits."""
+    for part in _PHONE_SEPARATOR.split(unicodedata.normalize("NFKC", raw)):
+        key = _one_phone(part)
+        if key is not None:
+            return key
+    return None
+
+
+def _one_phone(raw: str) -> str | None:
+    digits = re.sub(r"\D", "", raw)
     had_country = False
     for prefix in ("0086", "86"):
         if digits.startswith(prefix) and len(digits) - len(prefix) >= 10:
@@ -52,22 +87,25 @@ def phone_key(raw: str) -> str | None:
 _DATE_FORMATS = (
     re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"),
     re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})$"),
+    re.compile(r"^(\d{4})\.(\d{1,2})\.(\d{1,2})$"),
     re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
-    re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$"),
+    re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$"),
 )
+# A time of day after the date (``2024/3/5 0:00`` as spreadsheets write it,
+# ``2024-03-05T10:30:00+08:00``, ``2024年3月5日 10时30分``): ignored.
+_TIME_PART = re.compile(r"(?:[ T]+|(?<=日))\d{1,2}(?:[:时]\d{1,2}.*|[:时].*)$")
 
 
 def parse_date(raw: str) -> dt.date:
-    """Parse YYYY-MM-DD, YYYY/MM/DD, YYYYMMDD or YYYY年M月D日 (a time part is ignored)."""
-    text = raw.strip()
-    if len(text) > 10 and (text[10] in " T"):
-        text = text[:10]
+    """Parse YYYY-MM-DD, YYYY/M/D, YYYY.M.D, YYYYMMDD or YYYY年M月D日; a time of day after
+    it is ignored."""
+    text = _TIME_PART.sub("", unicodedata.normalize("NFKC", raw).strip())
     for pattern in _DATE_FORMATS:
         match = pattern.match(text)
         if match:
             year, month, day = (int(g) for g in match.groups())
             return dt.date(year, month, day)
-    raise ValueError(f"{raw!r} is not a date (YYYY-MM-DD, YYYY/MM/DD or YYYYMMDD)")
+    raise ValueError(f"{raw!r} is not a date (YYYY-MM-DD, YYYY/M/D, YYYYMMDD or YYYY年M月D日)")
 
 
 _TRUE = {"true", "1", "yes", "y", "t", "是", "true.", "√"}
@@ -84,10 +122,21 @@ def parse_bool(raw: str) -> bool:
     raise ValueError(f"{raw!r} is not a boolean (true/false, 1/0, yes/no, 是/否)")
 
 
+_AMOUNT = re.compile(
+    r"^([-+]?[\d.]+(?:[eE][-+]?\d+)?)\s*(万|亿)?\s*(?:元|人民币|人民币元|元人民币|%)?$"
+)
+_UNIT = {None: 1.0, "万": 1e4, "亿": 1e8}
+
+
 def parse_number(raw: str) -> float:
-    """Parse a decimal number, allowing thousands separators and a trailing 元."""
-    text = unicodedata.normalize("NFKC", raw).strip().replace(",", "").removesuffix("元")
-    value = float(text)
+    """Parse a decimal number, allowing thousands separators, a trailing ``%`` and an
+    amount in yuan as registries write it (``50万元``, ``1.2亿元``, ``300万人民币``).
+    Another currency (``100万美元``) is not a number in yuan and is refused."""
+    text = unicodedata.normalize("NFKC", raw).strip().replace(",", "")
+    match = _AMOUNT.match(text)
+    if match is None:
+        raise ValueError(f"{raw!r} is not a number (in yuan)")
+    value = float(match.group(1)) * _UNIT[match.group(2)]
     if value != value or value in (float("inf"), float("-inf")):
         raise ValueError(f"{raw!r} is not a finite number")
     return value

@@ -17,9 +17,16 @@ def mask(resident_id: str) -> str:
     return resident_id[:6] + "*" * (len(resident_id) - 10) + resident_id[-4:]
 
 
-_ID_LIKE = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8})(\d{3}[\dXx])(?![0-9A-Za-z])")
+_ID_LIKE = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8})(\d{3}[\dXxＸｘ])(?![0-9A-Za-z])")
+# The 15-digit IDs issued before 1999 (area, YYMMDD, sequence), told from other 15-digit
+# numbers (old business registration numbers) by a birth date where the date goes.
+_LEGACY_ID_LIKE = re.compile(
+    r"(?<![0-9A-Za-z])(\d{6})(\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]))(\d{3})(?![0-9A-Za-z])"
+)
 
 
 def mask_text(text: str) -> str:
-    """Mask anything shaped like an 18-character resident ID inside free text."""
-    return _ID_LIKE.sub(lambda m: m.group(1) + "********" + m.group(3)[-4:], text)
+    """Mask anything shaped like a resident ID inside free text: every 18-character one,
+    and a 15-digit one whose middle is a date."""
+    text = _ID_LIKE.sub(lambda m: m.group(1) + "********" + m.group(3)[-4:], text)
+    return _LEGACY_ID_LIKE.sub(lambda m: m.group(1) + "******" + m.group(3), text)

@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from riskgraph.etl import contract
-from riskgraph.etl.codes import resident_id_error, uscc_error
+from riskgraph.etl.codes import resident_id_error, upgrade_legacy_id, uscc_error
 from riskgraph.etl.normalize import address_key, parse_bool, parse_date, parse_number, phone_key
-from riskgraph.etl.pii import mask, person_key
+from riskgraph.etl.pii import mask, mask_text, person_key
 from riskgraph.etl.readers import FileRejected
+
+
+def _identifier(raw: str) -> str:
+    """A USCC or resident ID as typed: full-width characters and spaces inside folded
+    away, upper case."""
+    return "".join(unicodedata.normalize("NFKC", raw).split()).upper()
 
 
 class RowError(Exception):
@@ -91,7 +98,7 @@ class RowValidator:
     # -- shared field checks ------------------------------------------------------------
 
     def _uscc(self, values: dict[str, str], column: str, must_exist: bool) -> str:
-        code = values[column].upper()
+        code = _identifier(values[column])
         if must_exist and code in self.ctx.subjects:
             return code  # a loaded subject's code was checked when it was loaded
         error = uscc_error(code)
@@ -102,7 +109,7 @@ class RowValidator:
         return code
 
     def _person(self, values: dict[str, str], column: str, must_exist: bool) -> tuple[str, str]:
-        code = values[column].upper()
+        code = upgrade_legacy_id(_identifier(values[column]))
         cached = self._person_cache.get(code)
         if cached is not None and (not must_exist or cached[0] in self.ctx.persons):
             return cached
@@ -136,7 +143,7 @@ class RowValidator:
         allowed = contract.ENUMS[column]
         if value in allowed:
             return value
-        alias = contract.ENUM_ALIASES.get(column, {}).get(raw)
+        alias = contract.ENUM_ALIASES.get(column, {}).get(raw) or contract.enum_by_rule(column, raw)
         if alias:
             return alias
         raise RowError("bad_enum", f"{column} {raw!r} is not one of {', '.join(allowed)}")
@@ -165,8 +172,10 @@ class RowValidator:
 
     def _props(self, record: Record, **props: Any) -> None:
         # Only columns the file carries are written: a file without a column leaves the
-        # stored value alone, an empty cell in a carried column clears it.
-        record["props"] = {k: v for k, v in props.items() if k in self.columns}
+        # stored value alone, an empty cell in a carried column clears it. A resident ID
+        # written into free text (a penalty's reason) is masked before it is stored.
+        record["props"] = {k: mask_text(v) if isinstance(v, str) else v
+                           for k, v in props.items() if k in self.columns}
 
     # -- kinds --------------------------------------------------------------------------
 
@@ -204,9 +213,10 @@ class RowValidator:
             raise RowError("bad_reference", "branch_of needs holder_uscc (the parent subject)")
         if role == "legal_rep" and holder_kind != "person":
             raise RowError("bad_reference", "a legal representative is a person")
-        share = self._number(v, "share_pct", 0.0, 100.0)
-        rec.update(subject=subject, holder=holder, holder_kind=holder_kind, role=role,
-                   share_pct=share, since=self._date(v, "since"))
+        rec.update(subject=subject, holder=holder, holder_kind=holder_kind, role=role)
+        self._props(rec, share_pct=self._number(v, "share_pct", 0.0, 100.0),
+                    since=self._date(v, "since"))
+        rec["props"] = {"pct" if k == "share_pct" else k: x for k, x in rec["props"].items()}
         return f"{subject}|{holder}|{role}"
 
     def _complaints(self, v: dict[str, str], rec: Record) -> str:

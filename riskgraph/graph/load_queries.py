@@ -58,7 +58,8 @@ ROLE_TYPES = {"shareholder": "HOLDS", "legal_rep": "LEGAL_REP_OF", "executive": 
 
 def role_query(holder_kind: str, role: str, create: bool) -> str:
     """Return the query of one (holder kind, role) group of role rows: CREATE for new
-    roles, MERGE for roles already in the store."""
+    roles, MERGE for roles already in the store. Only the columns a file carries are set
+    (``pct``, ``since``): a later file without them leaves them alone."""
     label, key, rel = HOLDER_LABELS[holder_kind], HOLDER_KEYS[holder_kind], ROLE_TYPES[role]
     if rel == "OFFICER_OF":
         pattern = f"(h)-[x:{rel} {{role: r.role}}]->(s)"
@@ -69,7 +70,7 @@ def role_query(holder_kind: str, role: str, create: bool) -> str:
     return (
         f"UNWIND $rows AS r MATCH (h:{label} {{{key}: r.holder}}) "
         "MATCH (s:Subject {uscc: r.subject}) "
-        f"{'CREATE' if create else 'MERGE'} {pattern} SET x.pct = r.share_pct, x.since = r.since"
+        f"{'CREATE' if create else 'MERGE'} {pattern} SET x += r.props"
     )
 
 
