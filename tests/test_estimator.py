@@ -229,3 +229,18 @@ def test_rejects_weights_that_leave_one_class() -> None:
         RiskClassifier(**SMALL).fit(X, y, sample_weight=(y == 1).astype(float))
     with pytest.raises(ValueError, match="(?i)negative"):
         RiskClassifier(**SMALL).fit(X, y, sample_weight=np.full(len(y), -1.0))
+
+
+def test_a_feature_without_any_value_takes_no_part() -> None:
+    # A city whose exports carry no phones: every phone feature is NaN in every row.
+    X, y = make_risk_data(n=2000)
+    empty = X.assign(f_empty=np.nan)
+    model = RiskClassifier(**SMALL).fit(empty, y)
+    assert list(model.empty_features_) == [X.shape[1]]
+    without = RiskClassifier(**SMALL).fit(X, y)
+    assert model.n_iter_ == without.n_iter_
+    assert np.allclose(model.predict_proba(empty)[:, 1], without.predict_proba(X)[:, 1])
+    # values that turn up when scoring change nothing, and are credited nothing
+    filled = empty.assign(f_empty=5.0)
+    assert np.array_equal(model.predict_proba(filled), model.predict_proba(empty))
+    assert not model.feature_contributions(filled)[:, -1].any()

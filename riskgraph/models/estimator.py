@@ -65,6 +65,10 @@ class RiskClassifier(ClassifierMixin, BaseEstimator):
             log-loss on the held-out newest rows; ``False`` always grows ``max_iter``.
         refit: refit the booster on all rows after calibrating (see module docstring).
         random_state: seed for the booster's feature subsampling.
+
+    Attributes (besides scikit-learn's): ``booster_``, ``calibrator_``, ``n_iter_`` (the
+    trees kept), ``empty_features_`` (indices of features with no value in any training
+    row: they take no part in the model), ``expected_value_``.
     """
 
     def __init__(
@@ -147,6 +151,14 @@ class RiskClassifier(ClassifierMixin, BaseEstimator):
             )
         self.classes_ = classes
         y01 = (y == self.classes_[1]).astype(np.int64)
+        # A feature without a single value (a city whose exports carry no phones, a source
+        # that starts after the training window) cannot be binned: the booster sees it as
+        # a constant, which no tree splits on, so it adds nothing and costs nothing.
+        empty = np.isnan(X).all(axis=0)
+        self.empty_features_ = np.flatnonzero(empty)
+        if empty.any():
+            X = X.copy()
+            X[:, empty] = 0.0
         w = None  # unweighted: scikit-learn's own unweighted paths, bit for bit
         if sample_weight is not None:
             w = _check_sample_weight(sample_weight, X, dtype=np.float64,

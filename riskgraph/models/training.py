@@ -109,6 +109,7 @@ def train(frames: GraphFrames, *, hub_cap: int = 30, test_fraction: float = 0.2,
         raise ValueError("training needs inspections with both outcomes (pass and fail)")
     cut = split_by_time(rows["inspected_on"], test_fraction)
     train_rows, test_rows = rows[rows["inspected_on"] < cut], rows[rows["inspected_on"] >= cut]
+    _check_split(train_rows, test_rows, test_fraction)
     base = estimator if estimator is not None else default_estimator(len(rows), random_state)
     own = [f for f in FEATURE_NAMES if f not in GRAPH_FEATURES]
     report: dict[str, Any] = {
@@ -147,6 +148,8 @@ def train(frames: GraphFrames, *, hub_cap: int = 30, test_fraction: float = 0.2,
         "params": {k: _jsonable(v) for k, v in deployed.get_params().items()},
         "trees": int(deployed.n_iter_),
         "label": "inspection outcome == fail", "features": list(FEATURE_NAMES),
+        # no value in any training row (a column or a file the exports lack): unused
+        "features_without_values": [FEATURE_NAMES[i] for i in deployed.empty_features_],
         "graph_features": list(GRAPH_FEATURES), "training_window": [
             _day(rows["inspected_on"].min()), _day(rows["inspected_on"].max())],
         "evaluation_split": {"train_window": report["train_window"],
@@ -158,6 +161,39 @@ def train(frames: GraphFrames, *, hub_cap: int = 30, test_fraction: float = 0.2,
         "seconds": round(time.monotonic() - started, 1),
     }
     return TrainedModel(deployed, card), report
+
+
+def _check_split(train_rows: pd.DataFrame, test_rows: pd.DataFrame,
+                 test_fraction: float) -> None:
+    """Refuse, saying what is wrong, a time split that cannot train and evaluate a model:
+    both periods need inspections of both outcomes."""
+    if train_rows.empty:
+        days = test_rows["inspected_on"]
+        raise ValueError(
+            f"all {len(test_rows):,} pass/fail inspections fall on "
+            f"{'one day' if days.nunique() == 1 else 'the newest days'} "
+            f"({_day(days.min())} … {_day(days.max())}): training takes the older inspections "
+            "and tests on the newer ones, so it needs inspections from more days")
+    periods = (("training", train_rows, "a smaller"), ("test", test_rows, "a larger"))
+    for name, part, hint in periods:
+        fails = int(part["label"].sum())
+        if fails in (0, len(part)):
+            outcome = "failed" if fails == 0 else "passed"
+            raise ValueError(
+                f"the {name} period ({_day(part['inspected_on'].min())} … "
+                f"{_day(part['inspected_on'].max())}, the "
+                f"{'older' if name == 'training' else 'newest'} "
+                f"{1 - test_fraction if name == 'training' else test_fraction:.0%} of "
+                f"inspections) has no {outcome} inspection among its {len(part):,}: the model "
+                f"cannot be {'trained' if name == 'training' else 'evaluated'}; load more "
+                f"inspections or try {hint} --test-fraction")
+
+
+def _unused(names: list[str]) -> str:
+    if not names:
+        return ""
+    return (f"; {len(names)} of them had no value in any training row, so the model does "
+            f"not use them: {', '.join(names)}")
 
 
 def _top(ev: dict[str, Any], fraction: float) -> dict[str, Any]:
@@ -217,7 +253,8 @@ def card_markdown(card: dict[str, Any], report: dict[str, Any] | None = None) ->
              f"- evaluation: trained on {split['train_window'][0]} … {split['train_window'][1]} "
              f"({split['rows']['train']:,} inspections), tested on {split['test_window'][0]} … "
              f"{split['test_window'][1]} ({split['rows']['test']:,})",
-             f"- features: {len(card['features'])} ({len(card['graph_features'])} from the graph)",
+             f"- features: {len(card['features'])} ({len(card['graph_features'])} from the graph)"
+             + _unused(card.get("features_without_values", [])),
              "", "## Headline (test period)", "",
              "| model | ROC-AUC | PR-AUC | Brier | top 10 % hit rate | vs random | "
              "replay: days earlier | found in first half |", "|---|---|---|---|---|---|---|---|"]
