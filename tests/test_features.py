@@ -462,3 +462,10 @@ def test_recent_features_of_one_subject_ignore_others_dates() -> None:
     a = subject_features(frames("2021-05-01"), D(2024, 1, 1)).loc["S1", "complaints_recent"]
     b = subject_features(frames("2202-05-01"), D(2024, 1, 1)).loc["S1", "complaints_recent"]
     assert a == b == pytest.approx(2 ** (-365 / 365) + 2 ** (-730 / 365))
+
+
+def test_subjects_registered_after_as_of_are_not_there_yet() -> None:
+    frames = make(subjects=[subject("S0"), subject("S1", registered_on="2025-03-01"),
+                            subject("S2", registered_on=None)])
+    assert list(subject_features(frames, D(2025, 2, 28)).index) == ["S0", "S2"]
+    assert list(subject_features(frames, D(2025, 3, 1)).index) == ["S0", "S1", "S2"]

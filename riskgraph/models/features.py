@@ -110,7 +110,9 @@ CATEGORY_COLUMNS = ["industry", "kind", "region"]  # raw categories, for one-hot
 def subject_features(
     frames: GraphFrames, as_of: dt.date, links: Links | None = None
 ) -> pd.DataFrame:
-    """Features of every subject as of one day (facts strictly before it), index uscc."""
+    """Features as of one day (facts strictly before it), index uscc, of every subject
+    registered by that day (or of unknown registration date): a subject registered later
+    did not exist yet, so a past ``as_of`` neither scores it nor cuts classes with it."""
     links = _check_links(frames, links)
     hist = _History(frames, links)
     n = len(links.usccs)
@@ -119,7 +121,9 @@ def subject_features(
     s = _seeds(hist, t)
     risk = propagate(links, s["weight"], PPR_ALPHA, active=s["subjects"] > 0)
     out.update(_context(links, s, None, risk))
-    return _frame(out, pd.Index(links.usccs, name="uscc"), hist, np.arange(n))
+    frame = _frame(out, pd.Index(links.usccs, name="uscc"), hist, np.arange(n))
+    existed = ~hist.reg_ok | (hist.registered <= t)
+    return frame if existed.all() else frame[existed]
 
 
 def inspection_features(
