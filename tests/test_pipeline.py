@@ -95,6 +95,28 @@ def test_every_active_subject_scored_with_class_grade_and_reasons(city: dict,
     assert list(by_class.sort_values().index) == sorted(by_class.index)
 
 
+def test_every_reason_given_is_borne_out_by_the_records(city: dict) -> None:
+    # Checked against the raw records, not the features the rules read.
+    frames, scores = city["frames"], city["scores"].set_index("uscc")
+    before = pd.Timestamp(AS_OF)
+    ins = frames.inspections[frames.inspections["inspected_on"] < before]
+    failed = set(ins.loc[ins["outcome"] == "fail", "subject_uscc"])
+    com = frames.complaints[frames.complaints["received_on"] < before]
+    complained = set(com["subject_uscc"])
+    lately = set(com.loc[com["received_on"] >= before - pd.Timedelta(days=365), "subject_uscc"])
+    penalised = set(frames.penalties.loc[frames.penalties["decided_on"] < before, "subject_uscc"])
+    needs = {"inspection_failure_rate_shrunk": failed, "inspection_failure_rate": failed,
+             "inspection_failure_rate_recent": failed, "past_inspection_failures": failed,
+             "inspection_failures_recent": failed, "complaints": complained,
+             "complaints_12m": complained, "complaints_recent": complained,
+             "days_since_last_complaint": lately, "penalties": penalised,
+             "penalties_recent": penalised, "days_since_last_penalty": penalised}
+    given = [(u, r) for u, reasons in scores["reasons"].items() for r in reasons]
+    assert sum(r in needs for _, r in given) >= 50  # the check is not empty
+    wrong = [(u, r) for u, r in given if r in needs and u not in needs[r]]
+    assert wrong == []
+
+
 def spec_for(store: Store, task_id: str, **extra: object) -> dict:
     catalogue = draw_queries.catalogue(store)
     inspectors = draw_queries.inspectors(store)

@@ -162,3 +162,44 @@ def test_every_feature_has_a_plain_language_reason() -> None:
         phrase = reason_phrase(name)
         assert phrase.zh != name and phrase.en != name, name
         assert not any(ch.isascii() and ch.isalpha() for ch in phrase.zh), (name, phrase.zh)
+
+
+def test_reasons_need_values_that_bear_their_phrase_out() -> None:
+    from riskgraph.models.scoring import reason_evidence
+
+    frame = pd.DataFrame({
+        "inspection_failure_rate_shrunk": [0.9, 0.95, 0.1],
+        "past_inspection_failures": [0, 2, 1],  # never failed: a shrunk rate is a prior
+        "days_since_last_complaint": [30, 400, np.nan],
+        "days_since_last_inspection": [30, 400, np.nan],
+        "complaints_recent": [0.2, 0.9, 0.0],
+        "site_failure_ratio": [0.8, 1.5, np.nan],
+        "linked_subjects_1hop": [1, 1, 5],
+        "age_years": [1.0, np.nan, 3.0],
+        "outside_feature": [np.nan, -1.0, 0.0],
+    })
+    names = list(frame.columns)
+    got = pd.DataFrame(reason_evidence(frame, names), columns=names)
+    assert got["inspection_failure_rate_shrunk"].tolist() == [False, True, False]
+    assert got["days_since_last_complaint"].tolist() == [True, False, False]
+    assert got["days_since_last_inspection"].tolist() == [False, True, True]
+    assert got["complaints_recent"].tolist() == [False, True, False]
+    assert got["site_failure_ratio"].tolist() == [False, True, False]
+    assert got["linked_subjects_1hop"].tolist() == [False, False, True]  # above the median
+    assert got["age_years"].tolist() == [True, False, True]
+    assert got["outside_feature"].tolist() == [False, True, True]  # another model's: known
+    contributions = np.ones(frame.shape)
+    picked = reason_codes(contributions, names, top=2, evidence=reason_evidence(frame, names))
+    assert picked[0] == ["days_since_last_complaint", "age_years"]
+    with pytest.raises(ValueError, match="evidence shape"):
+        reason_codes(contributions, names, evidence=np.ones((3, 2), bool))
+
+
+def test_every_feature_has_an_evidence_rule_that_exists() -> None:
+    from riskgraph.models.features import FEATURE_NAMES
+    from riskgraph.models.phrases import EVIDENCE
+    from riskgraph.models.scoring import reason_evidence
+
+    assert set(EVIDENCE) <= set(FEATURE_NAMES)
+    frame = pd.DataFrame(np.ones((2, len(FEATURE_NAMES))), columns=list(FEATURE_NAMES))
+    assert reason_evidence(frame, list(FEATURE_NAMES)).shape == frame.shape

@@ -99,3 +99,42 @@ FEATURE_PHRASES.update({
     f"{group}_{event}_ratio": (f"{gz}{ez}多于同行业水平", f"{ge} {ee} more often than their trades do")
     for group, (gz, ge) in _GROUP_WORDS.items() for event, (ez, ee) in _EVENT_WORDS.items()
 })
+
+# What a subject's own value must show for its phrase to be true: a reason is given only
+# when the feature raises the risk *and* the value says what the phrase says (a tree can
+# push risk up through a feature whose value is empty or ordinary: a shrunk failure rate
+# of a subject never inspected, a rate among linked subjects it does not have).
+#   "any"     — the value is known (neutral phrases: age, kind, industry, capital)
+#   "present" — above 0 (counts, flags, list entries, shares)
+#   "recent"  — a decayed count worth at least one event a year old (half-life one year)
+#   "within"  — a number of days since the last event of at most a year
+#   "long"    — days since the last event over a year, or none at all
+#   "most"    — a share above one half ("most inspections")
+#   "high"    — above the median of the subjects scored that have any ("many", "large")
+#   "excess"  — an observed-over-expected ratio above 1 ("more often than their trades")
+#   ("rule", "other feature") — the rule, and the other feature above 0 as well
+EVIDENCE: dict[str, str | tuple[str, str]] = {
+    "age_years": "any", "kind_code": "any", "industry_code": "any", "industry_share": "any",
+    "registered_capital_log": "any", "past_inspections": "any",
+    "inspections_decided_recent": "any", "industry_failure_rate": "high",
+    "days_since_last_complaint": "within", "days_since_last_penalty": "within",
+    "days_since_last_inspection": "long",
+    "penalty_amount_log": "high",
+    "inspection_failure_rate": ("most", "past_inspection_failures"),
+    "inspection_failure_rate_shrunk": ("high", "past_inspection_failures"),
+    "inspection_failure_rate_recent": ("most", "inspection_failures_recent"),
+    "complaints_recent": "recent", "penalties_recent": "recent",
+    "inspection_failures_recent": "recent",
+    "linked_subjects_1hop": "high", "linked_subjects_2hop": "high",
+    "linked_failure_rate": ("most", "linked_inspection_failures"),
+    "linked_2hop_failure_rate": ("most", "linked_2hop_inspection_failures"),
+    "linked_events_per_subject": ("high", "linked_subjects_1hop"),
+    "linked_2hop_events_per_subject": ("high", "linked_subjects_2hop"),
+    "address_shared_by": "high", "phone_shared_by": "high", "legal_rep_other_subjects": "high",
+    "cluster_size": "high", "cluster_penalty_density": "high", "propagated_risk": "high",
+    **{f"{group}_others": "high" for group in _GROUP_WORDS},
+    **{f"{group}_failure_rate": ("high", f"{group}_others") for group in _GROUP_WORDS},
+    **{f"{group}_events_per_subject": ("high", f"{group}_others") for group in _GROUP_WORDS},
+    **{f"{group}_{event}_ratio": "excess" for group in _GROUP_WORDS for event in _EVENT_WORDS},
+}
+# Every other feature of FEATURE_NAMES is a count or a flag: "present".

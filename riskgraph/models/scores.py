@@ -18,6 +18,7 @@ from riskgraph.models.scoring import (
     credit_grade,
     penalty_counts,
     reason_codes,
+    reason_evidence,
     reason_phrase,
     risk_class,
 )
@@ -48,7 +49,8 @@ def score_subjects(frames: GraphFrames, model: TrainedModel, as_of: dt.date, *,
     X = feats[model.features]
     prob = model.estimator.predict_proba(X)[:, 1]
     contributions = model.estimator.feature_contributions(X)
-    reasons = reason_codes(contributions, model.features, top=top_reasons)
+    reasons = reason_codes(contributions, model.features, top=top_reasons,
+                           evidence=reason_evidence(X, model.features))
     credit_in = feats[list(CREDIT_INPUTS)].copy()
     penalties = penalty_counts(frames.penalties, as_of)
     credit_in = credit_in.join(penalties, how="left").fillna(0)

@@ -335,20 +335,74 @@ def reason_phrase(code: str, phrases: Mapping[str, Phrase] | None = None) -> Phr
     return Phrase(code, code)
 
 
+_YEAR_DAYS = 365
+# A decayed count (half-life one year) of at least this is worth one event a year old.
+_RECENT_WEIGHT = 0.5
+
+
+def reason_evidence(frame: pd.DataFrame, feature_names: Sequence[str]) -> np.ndarray:
+    """Per row and feature, whether the subject's own value shows what the feature's
+    phrase says (``phrases.EVIDENCE``): a rate among linked subjects needs linked subjects,
+    "a recent complaint" a complaint within the year, "many" more than the median of the
+    subjects in ``frame`` that have any. A feature without a rule (one of a model trained
+    on other data) needs a known value."""
+    from riskgraph.models.features import FEATURE_NAMES
+    from riskgraph.models.phrases import EVIDENCE
+
+    ours = set(FEATURE_NAMES)
+    out = np.zeros((len(frame), len(feature_names)), dtype=bool)
+    for j, name in enumerate(feature_names):
+        rule = EVIDENCE.get(name, "present" if name in ours else "any")
+        rule, needs = rule if isinstance(rule, tuple) else (rule, None)
+        x = frame[name].to_numpy(dtype=np.float64, na_value=np.nan)
+        with np.errstate(invalid="ignore"):
+            if rule == "any":
+                ok = ~np.isnan(x)
+            elif rule == "present":
+                ok = x > 0
+            elif rule == "recent":
+                ok = x >= _RECENT_WEIGHT
+            elif rule == "within":
+                ok = x <= _YEAR_DAYS
+            elif rule == "long":
+                ok = np.isnan(x) | (x > _YEAR_DAYS)
+            elif rule == "most":
+                ok = x > 0.5
+            elif rule == "excess":
+                ok = x > 1
+            elif rule == "high":
+                positive = x[x > 0]
+                ok = (x > np.median(positive)) if len(positive) else np.zeros(len(x), bool)
+            else:
+                raise ValueError(f"unknown evidence rule {rule!r} for {name}")
+            if needs is not None:
+                ok &= frame[needs].to_numpy(dtype=np.float64, na_value=np.nan) > 0
+        out[:, j] = ok
+    return out
+
+
 def reason_codes(
     contributions: ArrayLike,
     feature_names: Sequence[str],
     top: int = 3,
     min_contribution: float = 0.0,
+    evidence: ArrayLike | None = None,
 ) -> list[list[str]]:
     """Per row, the names of the ``top`` features that raise risk the most, largest first.
 
     Only contributions strictly above ``min_contribution`` count: a feature that lowers
-    a subject's risk is never given as a reason to inspect it. Ties keep column order.
+    a subject's risk is never given as a reason to inspect it. With ``evidence`` (a
+    boolean array of the same shape, see :func:`reason_evidence`) only features whose
+    value bears their phrase out count. Ties keep column order.
     """
     c = np.asarray(contributions, dtype=np.float64)
     if c.ndim != 2 or c.shape[1] != len(feature_names):
         raise ValueError(f"contributions shape {c.shape} does not match {len(feature_names)} names")
+    if evidence is not None:
+        shown = np.asarray(evidence, dtype=bool)
+        if shown.shape != c.shape:
+            raise ValueError(f"evidence shape {shown.shape} does not match {c.shape}")
+        c = np.where(shown, c, -np.inf)
     names = np.asarray(feature_names, dtype=object)
     k = min(top, c.shape[1])
     order = np.argsort(-c, axis=1, kind="stable")[:, :k]
