@@ -95,6 +95,23 @@ def test_every_active_subject_scored_with_class_grade_and_reasons(city: dict,
     assert list(by_class.sort_values().index) == sorted(by_class.index)
 
 
+def test_rescoring_with_the_same_model_clears_subjects_no_longer_scored(
+        city: dict, session_store: Store) -> None:
+    scores, version = city["scores"], city["model"].version
+    gone = list(scores["uscc"].iloc[:10])  # say these were cancelled since the last run
+    try:
+        fewer = scores.iloc[10:].copy()
+        fewer.attrs.update(scores.attrs)
+        score_queries.write_scores(session_store, fewer, version, AS_OF)
+        rows = session_store.read("MATCH (s:Subject) WHERE s.uscc IN $u RETURN s.risk_class AS c, "
+                                  "s.model_version AS v", u=gone)
+        assert len(rows) == 10 and all(r["c"] is None and r["v"] is None for r in rows)
+        counts = score_queries.class_counts(session_store)
+        assert counts["subjects"].sum() == len(fewer)
+    finally:
+        score_queries.write_scores(session_store, scores, version, AS_OF)
+
+
 def test_every_reason_given_is_borne_out_by_the_records(city: dict) -> None:
     # Checked against the raw records, not the features the rules read.
     frames, scores = city["frames"], city["scores"].set_index("uscc")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 import pandas as pd
 
@@ -13,20 +14,22 @@ UNWIND $rows AS r
 MATCH (s:Subject {uscc: r.uscc})
 SET s.risk_prob = r.prob, s.risk_class = r.risk_class, s.credit_points = r.credit_points,
     s.credit_grade = r.credit_grade, s.risk_reasons = r.reasons,
-    s.scored_at = $scored_at, s.model_version = $version
+    s.scored_at = $scored_at, s.model_version = $version, s.score_run = $run
 """
 
+# Every subject scored before but not in this run (cancelled, revoked, or not registered
+# on a past as-of day) loses its scores, whichever model gave them.
 CLEAR_UNSCORED = """
-MATCH (s:Subject) WHERE s.model_version IS NOT NULL AND s.model_version <> $version
+MATCH (s:Subject) WHERE s.model_version IS NOT NULL AND coalesce(s.score_run, '') <> $run
 REMOVE s.risk_prob, s.risk_class, s.credit_points, s.credit_grade, s.risk_reasons,
-       s.scored_at, s.model_version
+       s.scored_at, s.model_version, s.score_run
 """
 
 # One node per scoring run: how its classes were cut. With relative cuts a class depends
 # on the mean probability of the subjects scored together, so the thresholds are kept.
 RUN = """
 MERGE (r:ScoreRun {model_version: $version, scored_at: $scored_at})
-SET r.class_cuts = $cuts, r.class_cut_points = $points, r.subjects = $subjects
+SET r.class_cuts = $cuts, r.class_cut_points = $points, r.subjects = $subjects, r.run = $run
 """
 
 CLASS_COUNTS = """
@@ -40,9 +43,10 @@ def write_scores(store: Store, scores: pd.DataFrame, version: str, scored_at: dt
                  batch_size: int = 10_000) -> int:
     """Write prob, class, credit grade and reasons to each scored subject; return count.
 
-    Subjects scored by an earlier model but not by this one (no longer active) lose
-    their stale scores.
+    Subjects scored by an earlier run but not by this one (no longer active) lose their
+    stale scores, even when the earlier run had the same model and day.
     """
+    run = uuid.uuid4().hex
     rows = [{"uscc": u, "prob": float(p), "risk_class": c, "credit_points": int(pt),
              "credit_grade": g, "reasons": list(r)}
             for u, p, c, pt, g, r in zip(scores["uscc"], scores["prob"], scores["risk_class"],
@@ -50,12 +54,12 @@ def write_scores(store: Store, scores: pd.DataFrame, version: str, scored_at: dt
                                          scores["reasons"], strict=True)]
     for start in range(0, len(rows), batch_size):
         store.write(WRITE, rows=rows[start:start + batch_size], scored_at=scored_at,
-                    version=version)
-    store.write(CLEAR_UNSCORED, version=version)
+                    version=version, run=run)
+    store.write(CLEAR_UNSCORED, run=run)
     if "class_cuts" in scores.attrs:
         store.write(RUN, version=version, scored_at=scored_at, cuts=scores.attrs["class_cuts"],
                     points=[float(x) for x in scores.attrs["class_cut_points"]],
-                    subjects=len(rows))
+                    subjects=len(rows), run=run)
     return len(rows)
 
 
