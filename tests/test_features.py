@@ -469,3 +469,19 @@ def test_subjects_registered_after_as_of_are_not_there_yet() -> None:
                             subject("S2", registered_on=None)])
     assert list(subject_features(frames, D(2025, 2, 28)).index) == ["S0", "S2"]
     assert list(subject_features(frames, D(2025, 3, 1)).index) == ["S0", "S1", "S2"]
+
+
+def test_an_address_or_phone_shared_only_later_is_not_shared_yet() -> None:
+    frames = make(
+        subjects=[subject("S0"), subject("S1", registered_on="2024-06-01"), subject("S2")],
+        addresses=[dict(subject_uscc=s, address_key="A") for s in ("S0", "S1", "S2")],
+        phones=[dict(subject_uscc=s, phone_key="T") for s in ("S0", "S1")],
+    )
+    before, after = D(2024, 1, 1), D(2024, 7, 1)
+    assert at(frames, before, "S0")[["address_shared_by", "phone_shared_by"]].tolist() == [1, 0]
+    assert at(frames, after, "S0")[["address_shared_by", "phone_shared_by"]].tolist() == [2, 1]
+    # the training rows use the same rule on their own day
+    frames = add(frames, "inspections", insp("I0", "S0", "2024-01-02"),
+                 insp("I1", "S0", "2024-08-01"))
+    rows = inspection_features(frames)
+    assert rows.loc[["I0", "I1"], "address_shared_by"].tolist() == [1, 2]

@@ -7,8 +7,13 @@ compared as days, so a fact on day t itself does not count. Own-history features
 exact for every (subject, t); in ``inspection_features`` graph context is computed at
 snapshot dates (month starts by default) and each inspection takes the latest snapshot
 on or before its day, which can only drop facts, never add later ones. Link structure is
-the one projected (ties carry no dates); counts of linked subjects only include subjects
-registered before t. ``status`` is not used: it is today's status, not t's.
+the one projected (ties carry no dates); counts of linked subjects, and of subjects
+sharing an address or phone, only include subjects registered before t, and a subject
+registered after t has no features as of t. Two things still see the links of subjects
+registered later: which subjects are exactly two hops away (a path may pass through a
+later subject; the one it reaches counts only if it existed) and which connected component
+a subject is in. Both would need the graph rebuilt per snapshot. ``industry_share`` is
+today's share. ``status`` is not used: it is today's status, not t's.
 
 Features (all float, NaN where undefined):
 - own: ``age_years``; ``kind_code`` (enterprise 0, individual 1, cooperative 2, branch 3);
@@ -357,8 +362,8 @@ def _context(links: Links, s: dict[str, np.ndarray], rows: np.ndarray | None,
                        ("address", ["address"]), ("phone", ["phone"])):
         mask = (kinds.data & sum(EDGE_KINDS[b] for b in bits)) != 0
         out[f"linked_by_{name}"] = _masked(kinds, mask) @ exists
-    out["address_shared_by"] = take(links.address_shared_by)
-    out["phone_shared_by"] = take(links.phone_shared_by)
+    out["address_shared_by"] = links.shared_by("address", exists, rows)
+    out["phone_shared_by"] = links.shared_by("phone", exists, rows)
 
     # A legal rep's other subjects: sum over the subject's legal reps of the totals over
     # each rep's subjects (any role), minus the subject itself once per rep.

@@ -55,10 +55,23 @@ class Links:
     persons: sp.csr_matrix  # subjects x persons, any role, uncapped
     legal_reps: sp.csr_matrix  # subjects x persons, legal_rep role only
     person_keys: pd.Index  # column labels of persons / legal_reps
-    address_shared_by: np.ndarray  # most other subjects at one of its addresses, uncapped
-    phone_shared_by: np.ndarray  # most other subjects on one of its phones, uncapped
+    addresses: sp.csr_matrix  # subjects x address keys, uncapped
+    phones: sp.csr_matrix  # subjects x phone keys, uncapped
     hub_cap: int
     capped: dict[str, int]  # identifiers shared by more than hub_cap subjects, per kind
+
+    def shared_by(self, name: str, exists: np.ndarray,
+                  rows: np.ndarray | None = None) -> np.ndarray:
+        """Per subject (of ``rows``, all when None): the most other subjects that exist
+        (``exists``, 0/1 per subject) at one of its addresses (``name="address"``) or on
+        one of its phones, uncapped: a subject registered later does not count yet."""
+        inc = self.addresses if name == "address" else self.phones
+        sizes = inc.T @ exists
+        mine = inc if rows is None else inc[rows]
+        own = exists if rows is None else exists[rows]
+        per_entry = sizes[mine.indices] - np.repeat(own, np.diff(mine.indptr))
+        return _row_max(sp.csr_matrix((per_entry, mine.indices, mine.indptr), shape=mine.shape),
+                        mine.shape[0])
 
     def kind_adjacency(self, *kinds: str) -> sp.csr_matrix:
         """Return the 0/1 adjacency of edges of any of the given kinds (shares index arrays)."""
@@ -141,7 +154,7 @@ def build_links(frames: GraphFrames, hub_cap: int = DEFAULT_HUB_CAP) -> Links:
     legal_reps = _incidence(subj[is_person][legal], pcol[legal], n, len(person_keys))
 
     capped: dict[str, int] = {}
-    shared_by: dict[str, np.ndarray] = {}
+    incidence: dict[str, sp.csr_matrix] = {}
     parts = [EDGE_KINDS["person"] * _co_membership(persons, hub_cap, capped, "person")]
     for name, table, col in (
         ("address", frames.addresses, "address_key"),
@@ -150,8 +163,7 @@ def build_links(frames: GraphFrames, hub_cap: int = DEFAULT_HUB_CAP) -> Links:
         rows = lookup(usccs, table["subject_uscc"])
         keys, _ = pd.factorize(table[col])  # NA keys become -1
         inc = _incidence(rows, keys, n, int(keys.max()) + 1 if len(keys) else 0)
-        sizes = np.asarray(inc.sum(axis=0)).ravel()
-        shared_by[name] = _row_max(inc.multiply(sizes[None, :] - 1).tocsr(), n)
+        incidence[name] = inc.tocsr()
         parts.append(EDGE_KINDS[name] * _co_membership(inc, hub_cap, capped, name))
 
     holder = lookup(usccs, ties["holder_key"].where(kind == "subject"))
@@ -178,8 +190,8 @@ def build_links(frames: GraphFrames, hub_cap: int = DEFAULT_HUB_CAP) -> Links:
         persons=persons,
         legal_reps=legal_reps,
         person_keys=person_keys,
-        address_shared_by=shared_by["address"],
-        phone_shared_by=shared_by["phone"],
+        addresses=incidence["address"],
+        phones=incidence["phone"],
         hub_cap=hub_cap,
         capped=capped,
     )
