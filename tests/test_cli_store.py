@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from riskgraph.graph import embedded
-from tests.factories import small_city
+from tests.factories import small_city, write_csv
 
 
 def riskgraph(env: dict[str, str], *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
@@ -47,6 +47,10 @@ def test_db_lifecycle_and_load(tmp_path: Path) -> None:
         reload = riskgraph(env, "load", str(folder))
         nodes = [line for line in load.stdout.splitlines() if line.startswith("graph:")]
         assert nodes == [line for line in reload.stdout.splitlines() if line.startswith("graph:")]
+        # a file rejected whole fails the command (exit 1), though the rest loads
+        write_csv(folder, "complaints_2025.csv", [{"complaint_id": "C99", "received_on": "2025-01-01"}])
+        partial = riskgraph(env, "load", str(folder))
+        assert partial.returncode == 1 and "REJECTED" in partial.stdout
     finally:
         stop = riskgraph(env, "db", "stop")
     assert stop.returncode == 0 and "stopped" in stop.stdout

@@ -83,7 +83,9 @@ def _load(args: argparse.Namespace, settings: Settings) -> int:
     report.write(report_path)
     print(report.table())
     print(f"report: {report_path}")
-    return 0 if report.reconciles else 1
+    # A file rejected whole (a required column missing) is a failed load for a scheduler,
+    # though the other files loaded.
+    return 0 if report.reconciles and not any(f.rejected for f in report.files) else 1
 
 
 def _generate(args: argparse.Namespace, settings: Settings) -> int:
