@@ -10,9 +10,11 @@ from __future__ import annotations
 import contextlib
 import csv
 import json
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 SAMPLE_BYTES = 1 << 20
@@ -187,12 +189,21 @@ def _read_parquet(path: Path) -> tuple[list[str], str, Iterator[Row | BadLine]]:
 
 
 def _text(value: object) -> str | None:
+    """Return a typed value (JSON, Parquet) as the text a CSV would have held."""
     if value is None:
         return None
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, float):
+        if math.isnan(value):
+            return None  # pandas writes a missing number as NaN
+        if math.isinf(value):
+            return str(value)
+        if value.is_integer():
+            return str(int(value))  # 13800138000.0 (a float column with nulls) -> 13800138000
+        return format(Decimal(repr(value)), "f")  # shortest digits, never an exponent
+    if isinstance(value, Decimal):
+        return format(value, "f")
     if hasattr(value, "isoformat"):
         return value.isoformat()  # type: ignore[no-any-return]
-    if isinstance(value, float) and value.is_integer():
-        return str(value)
     return str(value)
