@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from riskgraph.etl.readers import BadLine, read_rows
+import pytest
+
+from riskgraph.etl.readers import BadLine, FileRejected, read_rows
 
 
 def read(path: Path) -> tuple[list[str], str, dict[int, dict], list[BadLine]]:
@@ -27,6 +29,67 @@ def write_lines(path: Path, lines: list[str]) -> Path:
     path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
     return path
 
+
+
+# -- JSON Lines -------------------------------------------------------------------------------
+
+
+def test_jsonl_header_is_the_union_of_keys_in_first_seen_order(tmp_path: Path) -> None:
+    path = write_lines(tmp_path / "subjects.jsonl", [
+        '{"uscc": "A", "name": "甲", "region": "邹城市"}',
+        '{"uscc": "B", "name": "乙", "region": "曲阜市", "phone": "13800138000", "status": "吊销"}',
+        '{"address": "曲阜市陵城镇1号", "uscc": "C"}'])
+    header, fmt, rows, bad = read(path)
+    assert header == ["uscc", "name", "region", "phone", "status", "address"]
+    assert fmt == "jsonl/utf-8" and bad == []
+    assert rows[2]["phone"] == "13800138000" and rows[3]["address"] == "曲阜市陵城镇1号"
+    assert "phone" not in rows[1]  # a key a line lacks is an empty cell
+
+
+def test_a_bad_first_jsonl_line_is_quarantined_and_does_not_decide_the_header(
+        tmp_path: Path) -> None:
+    path = write_lines(tmp_path / "subjects.jsonl", [
+        '{"uscc": "A", "name": "甲", "region": "邹城市",}',  # trailing comma
+        '{"uscc": "B", "name": "乙", "region": "曲阜市"}'])
+    header, _, rows, bad = read(path)
+    assert header == ["uscc", "name", "region"]
+    assert [(b.line, b.code) for b in bad] == [(1, "bad_json")]
+    assert sorted(rows) == [2]
+
+
+def test_a_first_jsonl_object_without_a_required_key_leaves_the_header_whole(
+        tmp_path: Path) -> None:
+    path = write_lines(tmp_path / "subjects.jsonl", [
+        '{"uscc": "A", "name": "甲"}', '{"uscc": "B", "name": "乙", "region": "曲阜市"}'])
+    header, _, rows, _ = read(path)
+    assert "region" in header
+    assert rows[1] == {"uscc": "A", "name": "甲"}
+
+
+@pytest.mark.parametrize("text", [
+    '[\n  {"uscc": "A", "name": "甲", "region": "邹城市"},\n  {"uscc": "B"}\n]\n',
+    '[{"uscc": "A", "name": "甲", "region": "邹城市"},\n{"uscc": "B"}]\n',
+    '\ufeff[{"uscc": "A", "name": "甲", "region": "邹城市"}, {"uscc": "B"}]',
+])
+def test_a_json_array_file_is_rejected_as_such(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "subjects.json"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(FileRejected, match="JSON array, not JSON Lines") as caught:
+        read_rows(path)
+    assert caught.value.code == "json_array"
+
+
+def test_a_jsonl_file_with_no_object_is_rejected_with_its_reason(tmp_path: Path) -> None:
+    path = write_lines(tmp_path / "subjects.json", ["{", '  "uscc": "A"', "}"])
+    with pytest.raises(FileRejected, match="no line is a JSON object"):
+        read_rows(path)
+
+
+def test_a_jsonl_line_holding_an_array_is_one_bad_line(tmp_path: Path) -> None:
+    path = write_lines(tmp_path / "subjects.jsonl", ['["A", "甲"]', '{"uscc": "B"}'])
+    header, _, rows, bad = read(path)
+    assert header == ["uscc"] and [(b.line, b.code) for b in bad] == [(1, "bad_json")]
+    assert sorted(rows) == [2]
 
 
 # -- typed values -----------------------------------------------------------------------------

@@ -7,7 +7,6 @@ encoding, or that is not valid JSON, comes out as a ``BadLine`` to be quarantine
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import json
 import math
@@ -134,16 +133,7 @@ def _read_csv(path: Path) -> tuple[list[str], str, Iterator[Row | BadLine]]:
 
 
 def _read_jsonl(path: Path) -> tuple[list[str], str, Iterator[Row | BadLine]]:
-    header: list[str] = []
-    first: dict | None = None
-    with open(path, "rb") as fh:
-        for raw in fh:
-            if raw.strip():
-                with contextlib.suppress(ValueError):  # a bad first line is quarantined later
-                    first = json.loads(raw)
-                break
-    if isinstance(first, dict):
-        header = list(first)
+    header = _jsonl_header(path)
 
     def rows() -> Iterator[Row | BadLine]:
         with open(path, "rb") as fh:
@@ -158,15 +148,52 @@ def _read_jsonl(path: Path) -> tuple[list[str], str, Iterator[Row | BadLine]]:
                     continue
                 except ValueError as exc:
                     yield BadLine(line, "bad_json", f"not a JSON object: {exc}",
-                                  raw.decode("utf-8", "replace"))
+                                  raw.decode("utf-8").rstrip("\r\n"))
                     continue
                 if not isinstance(obj, dict):
                     yield BadLine(line, "bad_json", "line is not a JSON object",
-                                  raw.decode("utf-8", "replace"))
+                                  raw.decode("utf-8").rstrip("\r\n"))
                     continue
                 yield line, {str(k): _text(v) for k, v in obj.items()}
 
     return header, "jsonl/utf-8", rows()
+
+
+def _jsonl_header(path: Path) -> list[str]:
+    """Return the keys of all the file's objects, in first-seen order.
+
+    A line that is not a JSON object has no say. A file that opens with ``[`` and is
+    not JSON Lines is a JSON array document: it is rejected, since reading it would mean
+    holding it whole.
+    """
+    keys: dict[str, None] = {}
+    first: bytes | None = None
+    objects = 0
+    with open(path, "rb") as fh:
+        for raw in fh:
+            if not raw.strip():
+                continue
+            try:
+                obj, parsed = json.loads(raw.decode("utf-8-sig")), True
+            except ValueError:  # UnicodeDecodeError too; the line is quarantined later
+                obj, parsed = None, False
+            if first is None:
+                first = raw.removeprefix(b"\xef\xbb\xbf").lstrip()
+                if first.startswith(b"[") and not parsed:
+                    break  # a JSON array spread over lines
+            if isinstance(obj, dict):
+                objects += 1
+                keys.update(dict.fromkeys(str(k) for k in obj))
+    if first is None:
+        raise FileRejected("empty_file", f"{path.name}: no lines")
+    if not objects and first.startswith(b"["):
+        raise FileRejected("json_array",
+                           f"{path.name}: a JSON array, not JSON Lines; write one object "
+                           "per line (for example with jq -c '.[]')")
+    if not objects:
+        raise FileRejected("bad_json", f"{path.name}: no line is a JSON object "
+                                       "(JSON Lines holds one object per line)")
+    return list(keys)
 
 
 def _read_parquet(path: Path) -> tuple[list[str], str, Iterator[Row | BadLine]]:
