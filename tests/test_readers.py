@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from riskgraph.etl import readers
 from riskgraph.etl.readers import BadLine, FileRejected, read_rows
+from tests.factories import uscc, write_csv
 
 
 def read(path: Path) -> tuple[list[str], str, dict[int, dict], list[BadLine]]:
@@ -29,6 +31,98 @@ def write_lines(path: Path, lines: list[str]) -> Path:
     path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
     return path
 
+
+
+# -- CSV: field size and quotes ---------------------------------------------------------------
+
+
+def test_a_field_past_the_csv_default_limit_is_read(tmp_path: Path) -> None:
+    reason = "违" * 200_000  # the csv module's default limit is 131,072 characters
+    path = write_csv(tmp_path, "penalties.csv", [
+        {"penalty_id": "P1", "reason": reason}, {"penalty_id": "P2", "reason": "ok"}])
+    _, _, rows, bad = read(path)
+    assert bad == []
+    assert rows[2]["reason"] == reason and rows[3]["reason"] == "ok"
+
+
+def stray_quote_file(tmp_path: Path, n: int, stray: set[int]) -> Path:
+    """Subjects with ``n`` data lines; the name on each line in ``stray`` opens a quote
+    that never closes. Line k holds uscc(k), so a row's line number can be checked."""
+    lines = ["uscc,name,region"]
+    for k in range(2, n + 2):
+        quote = '"' if k in stray else ""
+        lines.append(f"{uscc(k)},{quote}店{k},任城区")
+    path = tmp_path / "subjects.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_stray_quote_costs_one_line_not_the_rest_of_the_file(tmp_path: Path) -> None:
+    path = stray_quote_file(tmp_path, 300, stray={3})
+    _, _, rows, bad = read(path)
+    assert [(b.line, b.code) for b in bad] == [(3, "unbalanced_quote")]
+    assert "unbalanced quote" in bad[0].reason
+    assert bad[0].raw == f'{uscc(3)},"店3,任城区'  # the line as written, quote and all
+    assert sorted(rows) == [k for k in range(2, 302) if k != 3]
+    assert all(row["uscc"] == uscc(k) and row["name"] == f"店{k}" for k, row in rows.items())
+
+
+def test_two_stray_quotes_cost_their_two_lines(tmp_path: Path) -> None:
+    # The quote opened on line 5 is closed by the one on line 40 (quote, then text):
+    # the record in between has the wrong field count and is read again line by line.
+    path = stray_quote_file(tmp_path, 60, stray={5, 40})
+    _, _, rows, bad = read(path)
+    assert [(b.line, b.code) for b in bad] == [(5, "unbalanced_quote"), (40, "unbalanced_quote")]
+    assert sorted(rows) == [k for k in range(2, 62) if k not in (5, 40)]
+    assert all(row["uscc"] == uscc(k) for k, row in rows.items())
+
+
+def test_an_unclosed_quote_is_cut_off_and_the_lines_after_it_still_load(tmp_path: Path) -> None:
+    n = readers.MAX_RECORD_LINES * 2 + 500
+    path = stray_quote_file(tmp_path, n, stray={10})
+    _, _, rows, bad = read(path)
+    assert [(b.line, b.code) for b in bad] == [(10, "unbalanced_quote")]
+    assert f"still open after {readers.MAX_RECORD_LINES} lines" in bad[0].reason
+    assert len(rows) == n - 1
+    assert all(row["uscc"] == uscc(k) for k, row in rows.items())
+
+
+def test_a_line_in_a_run_together_record_with_the_wrong_count_is_its_own_bad_line(
+        tmp_path: Path) -> None:
+    path = tmp_path / "subjects.csv"
+    path.write_text("uscc,name,region\n"
+                    f'{uscc(2)},"店2,任城区\n'        # opens a quote
+                    f"{uscc(3)},店3,任城区,extra\n"   # four fields on its own
+                    f'{uscc(4)},店4,任城"区\n'        # closes it (quote mid-field)
+                    f"{uscc(5)},店5,任城区\n", encoding="utf-8")
+    _, _, rows, bad = read(path)
+    assert [(b.line, b.code) for b in bad] == [
+        (2, "unbalanced_quote"), (3, "field_count"), (4, "unbalanced_quote")]
+    assert "4 fields, header has 3" in bad[1].reason and "unbalanced quote" in bad[1].reason
+    assert sorted(rows) == [5]
+
+
+def test_quoted_fields_with_line_breaks_still_read_and_lines_stay_right(tmp_path: Path) -> None:
+    path = tmp_path / "penalties.csv"
+    path.write_bytes(
+        "penalty_id,reason,severity\r\n"
+        'P1,"第一行\r\n第二行, 含逗号\r\n第三行 ""引号""",minor\r\n'
+        "P2,ok,minor\r\n"
+        'P3,"a\nb",serious\r\n'
+        "P4,,minor\r\n".encode())
+    _, _, rows, bad = read(path)
+    assert bad == []
+    assert sorted(rows) == [2, 5, 6, 8]
+    assert rows[2]["reason"] == '第一行\r\n第二行, 含逗号\r\n第三行 "引号"'
+    assert rows[6]["reason"] == "a\nb" and rows[8]["penalty_id"] == "P4"
+
+
+def test_a_record_with_an_extra_field_on_one_line_is_still_field_count(tmp_path: Path) -> None:
+    path = tmp_path / "subjects.csv"
+    path.write_text(f"uscc,name,region\n{uscc(1)},a,b,c\n{uscc(2)},a,b\n", encoding="utf-8")
+    _, _, rows, bad = read(path)
+    assert [(b.line, b.code, b.raw) for b in bad] == [(2, "field_count", f"{uscc(1)},a,b,c")]
+    assert sorted(rows) == [3]
 
 
 # -- JSON Lines -------------------------------------------------------------------------------

@@ -2,21 +2,29 @@
 
 Files are never held whole: rows come out one at a time with their line number, as raw
 strings keyed by the file's own headers. A line whose bytes are not valid in the file's
-encoding, or that is not valid JSON, comes out as a ``BadLine`` to be quarantined.
+encoding, that is not a JSON object, or a CSV record with the wrong number of fields comes
+out as a ``BadLine`` to be quarantined, with the line as written.
 """
 
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import math
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import TextIO
 
 SAMPLE_BYTES = 1 << 20
+# A quoted CSV field may hold line breaks, but a record running over this many physical
+# lines is taken for a stray quote: its lines are read again one by one. This also bounds
+# the memory an unclosed quote can take.
+MAX_RECORD_LINES = 1_000
 _UNDECODABLE = re.compile("[\udc80-\udcff]")
 
 
@@ -96,40 +104,149 @@ def read_rows(path: Path) -> tuple[list[str], str, Iterator[Row | BadLine]]:
     raise FileRejected("unknown_format", f"{path.name}: not CSV, JSON Lines or Parquet")
 
 
+class _RecordTooLong(Exception):
+    """A CSV record ran over ``MAX_RECORD_LINES`` physical lines."""
+
+
+class _Lines:
+    """The physical lines of a text file for ``csv.reader``, numbered, and remembered
+    since the last record was taken, so a bad record can be read again line by line."""
+
+    def __init__(self, fh: TextIO) -> None:
+        self._fh = fh
+        self.number = 0  # lines handed out so far
+        self._pending: list[str] = []
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        if len(self._pending) >= MAX_RECORD_LINES:
+            raise _RecordTooLong
+        text = next(self._fh)
+        self.number += 1
+        self._pending.append(text)
+        return text
+
+    def take(self) -> tuple[int, list[str]]:
+        """Return the first line number and the lines of the record just read."""
+        pending, self._pending = self._pending, []
+        return self.number - len(pending) + 1, pending
+
+
+@functools.cache
+def _lift_field_limit() -> None:
+    # A free-text field (a penalty's reasons) can pass the csv module's 128 KiB default.
+    # Take the largest limit the platform's C long holds: a record's size is bounded by
+    # MAX_RECORD_LINES, not by the field limit.
+    limit = sys.maxsize
+    while True:
+        try:
+            csv.field_size_limit(limit)
+            return
+        except OverflowError:
+            limit //= 2
+
+
 def _read_csv(path: Path) -> tuple[list[str], str, Iterator[Row | BadLine]]:
+    _lift_field_limit()
     encoding = detect_encoding(path)
+    codec = encoding.removesuffix("-sig")
     fh = open(path, encoding=encoding, errors="surrogateescape", newline="")
     delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
-    reader = csv.reader(fh, delimiter=delimiter)
+    lines = _Lines(fh)
     try:
-        header = next(reader)
+        header = next(csv.reader(lines, delimiter=delimiter, strict=True))
     except StopIteration:
         fh.close()
         raise FileRejected("empty_file", f"{path.name}: no header line") from None
+    except (_RecordTooLong, csv.Error):
+        fh.close()
+        raise FileRejected("bad_header",
+                           f"{path.name}: the header line has an unbalanced quote") from None
+    lines.take()
     header = [h.strip().lstrip("\ufeff") for h in header]
+    return header, f"csv/{codec}", _csv_rows(fh, lines, header, delimiter, codec)
 
-    def rows() -> Iterator[Row | BadLine]:
-        with fh:
-            last = reader.line_num
-            for values in reader:
-                line = last + 1
-                last = reader.line_num
-                if not values or values == [""]:
-                    continue
-                joined = ",".join(values)
-                if _UNDECODABLE.search(joined):
-                    yield BadLine(line, "invalid_encoding",
-                                  f"bytes not valid {encoding.removesuffix('-sig')}",
-                                  joined.encode("utf-8", "surrogateescape")
-                                  .decode("utf-8", "replace"))
-                    continue
-                if len(values) != len(header):
-                    yield BadLine(line, "field_count",
-                                  f"{len(values)} fields, header has {len(header)}", joined)
-                    continue
-                yield line, dict(zip(header, values, strict=True))
 
-    return header, f"csv/{encoding.removesuffix('-sig')}", rows()
+def _csv_rows(fh: TextIO, lines: _Lines, header: list[str], delimiter: str,
+              codec: str) -> Iterator[Row | BadLine]:
+    # Strict: a quote that closes a field must be followed by a delimiter or a line end, so
+    # a stray quote closed by another one (a quote before text) is an error, not one row
+    # made of every line between them.
+    with fh:
+        reader = csv.reader(lines, delimiter=delimiter, strict=True)
+        while True:
+            try:
+                values = next(reader)
+            except StopIteration:
+                return
+            except (_RecordTooLong, csv.Error) as exc:
+                first, texts = lines.take()
+                context = (f"{_span(first, texts)}: {exc}" if isinstance(exc, csv.Error) else
+                           f"{_span(first, texts)} were one record, still open after "
+                           f"{len(texts)} lines")
+                yield from _reread(first, texts, context, header, delimiter, codec)
+                reader = csv.reader(lines, delimiter=delimiter, strict=True)  # a fresh one
+                continue
+            first, texts = lines.take()
+            if not values or values == [""]:
+                continue
+            if len(texts) > 1 and len(values) != len(header):
+                context = f"{_span(first, texts)} ran together as one record"
+                yield from _reread(first, texts, context, header, delimiter, codec)
+                continue
+            text = "".join(texts)
+            if _UNDECODABLE.search(text):
+                yield _bad_encoding(first, text, codec)
+            elif len(values) != len(header):
+                yield BadLine(first, "field_count",
+                              f"{len(values)} fields, header has {len(header)}",
+                              text.rstrip("\r\n"))
+            else:
+                yield first, dict(zip(header, values, strict=True))
+
+
+def _span(first: int, texts: list[str]) -> str:
+    return f"lines {first}-{first + len(texts) - 1}" if len(texts) > 1 else f"line {first}"
+
+
+def _reread(first: int, texts: list[str], context: str, header: list[str], delimiter: str,
+            codec: str) -> Iterator[Row | BadLine]:
+    """Read the physical lines of a bad record that ran over several lines one by one.
+
+    Such a record comes from a stray quote that opened a field: without this, every line
+    up to the next quote would be one bad record. A line that alone has the header's
+    field count and balanced quotes is a row; the others are quarantined, each under its
+    own line number.
+    """
+    for line, text in enumerate(texts, start=first):
+        if not text.strip("\r\n"):
+            continue
+        if _UNDECODABLE.search(text):
+            yield _bad_encoding(line, text, codec)
+            continue
+        try:
+            values = next(csv.reader([text], delimiter=delimiter), [])
+        except csv.Error:
+            values = []
+        shown = text.rstrip("\r\n")
+        if text.count('"') % 2:
+            yield BadLine(line, "unbalanced_quote",
+                          "unbalanced quote: a quoted field opened on this line does not close "
+                          f"on it ({context}; each line read on its own)", shown)
+        elif len(values) != len(header):
+            yield BadLine(line, "field_count",
+                          f"{len(values)} fields, header has {len(header)} (read on its own "
+                          f"after an unbalanced quote; {context})", shown)
+        else:
+            yield line, dict(zip(header, values, strict=True))
+
+
+def _bad_encoding(line: int, text: str, codec: str) -> BadLine:
+    return BadLine(line, "invalid_encoding", f"bytes not valid {codec}",
+                   text.rstrip("\r\n").encode("utf-8", "surrogateescape")
+                   .decode("utf-8", "replace"))
 
 
 def _read_jsonl(path: Path) -> tuple[list[str], str, Iterator[Row | BadLine]]:
