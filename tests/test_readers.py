@@ -3,14 +3,19 @@ values, encoding detection and what an undecodable row keeps. Files are built in
 
 from __future__ import annotations
 
+import codecs
+import datetime as dt
 import json
+import random
 from pathlib import Path
 
 import pytest
 
 from riskgraph.etl import readers
-from riskgraph.etl.readers import BadLine, FileRejected, read_rows
-from tests.factories import uscc, write_csv
+from riskgraph.etl.loader import LoadOptions, load_folder
+from riskgraph.etl.readers import BadLine, FileRejected, detect_encoding, read_rows
+from riskgraph.graph.store import Store
+from tests.factories import subject, uscc, write_csv
 
 
 def read(path: Path) -> tuple[list[str], str, dict[int, dict], list[BadLine]]:
@@ -210,3 +215,160 @@ def test_json_numbers_read_as_written(tmp_path: Path) -> None:
     assert rows[1] == {"phone": "13800138000", "capital": "10000000000000000000000",
                        "pct": "33.3", "small": "0.00000025", "n": "7", "flag": "true",
                        "none": None, "nan": None, "neg": "0"}
+
+
+# -- encoding ---------------------------------------------------------------------------------
+
+
+def original_bytes(bad: BadLine) -> bytes:
+    """Recover an undecodable line's bytes the way docs/input-contract.md says."""
+    assert bad.code == "invalid_encoding"
+    for encoding in ("gb18030", "utf-8"):
+        if f"decoded as {encoding}" in bad.reason:
+            return bad.raw.encode(encoding)
+    assert "\\xNN" in bad.reason
+    encoding = bad.reason.removeprefix("bytes not valid ").split(";")[0]
+    return codecs.escape_decode(bad.raw.encode(encoding))[0]
+
+
+def test_gbk_rows_after_a_megabyte_of_ascii_are_read_as_gbk(tmp_path: Path) -> None:
+    head = "inspection_id,subject_uscc,outcome,department\n"
+    ascii_rows = "".join(f"X{i},{uscc(i)},pass,\n" for i in range(40_000))
+    assert len(ascii_rows) > 1 << 20
+    path = tmp_path / "inspections.csv"
+    path.write_bytes((head + ascii_rows + "Y1,U1,发现问题,食品安全监管科\n"
+                      "Y2,U2,未发现问题,特种设备安全监察科\n").encode("gbk"))
+    _, fmt, rows, bad = read(path)
+    assert fmt == "csv/gb18030" and bad == []
+    assert rows[40_002]["outcome"] == "发现问题"
+    assert rows[40_003]["department"] == "特种设备安全监察科"
+
+
+LINE_KINDS = {
+    "ascii": b"plain,ascii,line",
+    "both": "café,ok".encode(),                      # UTF-8 that is valid GB18030 too
+    "utf8_only": "中,x".encode(),                    # UTF-8, an odd high byte before ','
+    "gbk_only": "中文,检查".encode("gbk"),
+    "neither": b"\xff\xfe,\x80",
+}
+
+
+def reference_verdict(data: bytes) -> str:
+    """The detection rule applied to every line at once, as docs/input-contract.md says."""
+    lines = data.splitlines()
+    other = [line for line in lines if not line.isascii()]
+    utf8 = sum(readers._decodes(line, "utf-8") for line in other)
+    gb = sum(readers._decodes(line, "gb18030") for line in other)
+    if not other or 2 * utf8 >= len(other):
+        return "utf-8-sig"
+    if 2 * gb >= len(other):
+        return "gb18030"
+    return "utf-8-sig" if len(lines) - len(other) > len(other) else "reject"
+
+
+def test_streamed_detection_agrees_with_the_rule_over_the_whole_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = random.Random(20)
+    path = tmp_path / "x.csv"
+    for trial in range(400):
+        monkeypatch.setattr(readers, "CHUNK_BYTES", rng.choice([8, 16, 64, 1 << 20]))
+        weights = [rng.random() for _ in LINE_KINDS]
+        kinds = rng.choices(list(LINE_KINDS), weights, k=rng.randrange(1, 60))
+        ending = rng.choice([b"\n", b"\r\n", b"\r"])
+        data = ending.join(LINE_KINDS[k] for k in kinds) + rng.choice([ending, b""])
+        path.write_bytes(data)
+        expected = reference_verdict(data)
+        try:
+            got = detect_encoding(path)
+        except FileRejected:
+            got = "reject"
+        assert got == expected, (trial, kinds, ending)
+
+
+def test_detection_stops_once_the_rest_cannot_change_the_answer(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "subjects.csv"
+    path.write_bytes(b"uscc,name\n" + "A1,济宁店\n".encode() * 10_000)
+    monkeypatch.setattr(readers, "CHUNK_BYTES", 4096)
+    scanned: list[int] = []
+    real_add = readers._Tally.add
+    monkeypatch.setattr(readers._Tally, "add",
+                        lambda self, chunk: scanned.append(len(chunk)) or real_add(self, chunk))
+    assert detect_encoding(path) == "utf-8-sig"
+    assert sum(scanned) < path.stat().st_size * 0.6  # certain at about half the lines
+
+
+def test_an_undecodable_csv_row_keeps_its_bytes(tmp_path: Path) -> None:
+    gbk_line = "P2,U1,发现问题".encode("gbk")
+    garbage = b"P3,U1,\\x41 \xff\xfe"  # a literal backslash escape, then bytes valid nowhere
+    path = tmp_path / "penalties.csv"
+    path.write_bytes("penalty_id,subject_uscc,reason\nP1,U1,罚款\n".encode()
+                     + gbk_line + b"\n" + garbage + b"\r\n" + "P4,U1,警告\n".encode())
+    _, fmt, rows, bad = read(path)
+    assert fmt == "csv/utf-8" and sorted(rows) == [2, 5]
+    assert [(b.line, b.code) for b in bad] == [(3, "invalid_encoding"), (4, "invalid_encoding")]
+    assert bad[0].raw == "P2,U1,发现问题"  # shown decoded the other way
+    assert [original_bytes(b) for b in bad] == [gbk_line, garbage]
+    assert "\ufffd" not in bad[1].raw
+
+
+def test_a_utf8_row_in_a_gbk_file_keeps_its_bytes(tmp_path: Path) -> None:
+    path = tmp_path / "subjects.csv"
+    utf8_line = "U9,中,任城区".encode()  # not GB18030: an odd run of high bytes
+    path.write_bytes("uscc,name,region\n".encode("gbk")
+                     + "".join(f"U{i},店{i},任城区\n" for i in range(5)).encode("gbk")
+                     + utf8_line + b"\n")
+    _, fmt, rows, bad = read(path)
+    assert fmt == "csv/gb18030" and len(rows) == 5
+    assert [(b.line, b.raw) for b in bad] == [(7, "U9,中,任城区")]
+    assert original_bytes(bad[0]) == utf8_line
+
+
+def test_bytes_valid_nowhere_in_a_gbk_file_are_kept(tmp_path: Path) -> None:
+    path = tmp_path / "subjects.csv"
+    line = "U9,店\\".encode("gbk") + b"\xff\x80"
+    path.write_bytes("uscc,name,region\n".encode("gbk")
+                     + "".join(f"U{i},店{i},任城区\n" for i in range(5)).encode("gbk")
+                     + line + b"\n")
+    _, _, _, bad = read(path)
+    assert [b.line for b in bad] == [7] and original_bytes(bad[0]) == line
+
+
+def test_an_undecodable_jsonl_line_keeps_its_bytes(tmp_path: Path) -> None:
+    line = '{"uscc": "A", "name": "老王餐馆"}'.encode("gbk")
+    path = tmp_path / "subjects.jsonl"
+    path.write_bytes(b'{"uscc": "B"}\n' + line + b"\n")
+    _, _, rows, bad = read(path)
+    assert sorted(rows) == [1] and [(b.line, b.code) for b in bad] == [(2, "invalid_encoding")]
+    assert original_bytes(bad[0]) == line
+
+
+# -- through the loader: the quarantine file ----------------------------------------------
+
+
+def test_the_quarantine_keeps_its_format_and_a_bad_rows_bytes(store: Store, tmp_path: Path,
+                                                             pii_secret: bytes) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    gbk_row = f"{uscc(3)},老王餐馆,任城区".encode("gbk")
+    (folder / "subjects.csv").write_bytes(
+        f"uscc,name,region\n{uscc(1)},店1,任城区\n{uscc(2)},店2,任城区\n".encode()
+        + gbk_row + b"\n" + f'{uscc(4)},"店4,任城区\n'.encode()
+        + "".join(f"{uscc(k)},店{k},任城区\n" for k in range(5, 25)).encode())
+    (folder / "subjects_b.jsonl").write_text(
+        json.dumps(subject(30)) + "\n" + json.dumps(subject(31, phone=13800138000.0)) + "\n"
+        + '{"uscc": "X",}\n', encoding="utf-8")
+    quarantine = tmp_path / "q.jsonl"
+    report = load_folder(store, folder, LoadOptions(
+        today=dt.date(2026, 11, 27), pii_secret=pii_secret, quarantine_path=quarantine))
+    assert report.reconciles and report.totals["loaded"] == 2 + 20 + 2
+    records = [json.loads(line) for line in quarantine.read_text().splitlines()]
+    assert all(set(r) == {"file", "line", "code", "reason", "raw"} for r in records)
+    by_code = {r["code"]: r for r in records}
+    assert set(by_code) == {"invalid_encoding", "unbalanced_quote", "bad_json"}
+    bad = BadLine(by_code["invalid_encoding"]["line"], "invalid_encoding",
+                  by_code["invalid_encoding"]["reason"], by_code["invalid_encoding"]["raw"])
+    assert (bad.line, original_bytes(bad)) == (4, gbk_row)
+    assert by_code["unbalanced_quote"]["line"] == 5
+    phone = store.read("MATCH (s:Subject {uscc: $u}) RETURN s.phone AS p", u=uscc(31))[0]["p"]
+    assert phone == "13800138000"
