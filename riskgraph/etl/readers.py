@@ -2,20 +2,30 @@
 
 Files are never held whole: rows come out one at a time with their line number, as raw
 strings keyed by the file's own headers. A line whose bytes are not valid in the file's
-encoding, or that is not valid JSON, comes out as a ``BadLine`` to be quarantined.
+encoding, that is not a JSON object, or a CSV record with the wrong number of fields comes
+out as a ``BadLine`` to be quarantined; its ``raw`` text keeps the original bytes
+recoverable (see ``_shown``).
 """
 
 from __future__ import annotations
 
-import contextlib
 import csv
+import functools
 import json
+import math
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
+from typing import TextIO
 
-SAMPLE_BYTES = 1 << 20
+CHUNK_BYTES = 1 << 20
+# A quoted CSV field may hold line breaks, but a record running over this many physical
+# lines is taken for a stray quote: its lines are read again one by one. This also bounds
+# the memory an unclosed quote can take.
+MAX_RECORD_LINES = 1_000
 _UNDECODABLE = re.compile("[\udc80-\udcff]")
 
 
@@ -40,39 +50,120 @@ class BadLine:
 Row = tuple[int, dict[str, str | None]]
 
 
-def detect_encoding(path: Path) -> str:
-    """Return 'utf-8-sig' or 'gb18030' from the file's first megabyte, or reject the file.
+# -- encoding -------------------------------------------------------------------------------
 
-    Each sampled line holding non-ASCII bytes is decoded strictly both ways. Text in GBK
-    almost never decodes as UTF-8, so when at least half of those lines are valid UTF-8
-    the file is UTF-8 (the other lines are quarantined as invalid). Otherwise at least
-    half must be valid GB18030. A mostly-ASCII file whose few non-ASCII lines decode
-    neither way is read as UTF-8 and those lines are quarantined; anything else is
-    rejected rather than read with a wrong guess.
+
+@dataclass
+class _Tally:
+    """Counts of the lines scanned so far: pure ASCII, non-ASCII ("other"), and of those
+    the ones valid as UTF-8 and as GB18030."""
+
+    exact: bool = False  # also check GB18030 in chunks that are valid UTF-8 throughout
+    ascii: int = 0
+    other: int = 0
+    utf8: int = 0
+    gb: int = 0
+    gb_unchecked: int = 0  # non-ASCII lines of all-UTF-8 chunks not checked as GB18030
+
+    def add(self, chunk: bytes) -> int:
+        """Count the lines of ``chunk`` (whole lines only); return how many it holds."""
+        if chunk.isascii():
+            lines = _line_breaks(chunk) + (not chunk.endswith((b"\n", b"\r")))
+            self.ascii += lines
+            return lines
+        split = chunk.splitlines()
+        marked = [line for line in split if not line.isascii()]
+        self.ascii += len(split) - len(marked)
+        self.other += len(marked)
+        whole_utf8 = _decodes(chunk, "utf-8")
+        self.utf8 += len(marked) if whole_utf8 else _count_valid(marked, "utf-8")
+        if whole_utf8 and not self.exact:
+            # Whether these lines are GB18030 too matters only when most lines of the
+            # file are not UTF-8; then the file is scanned again with exact=True.
+            self.gb_unchecked += len(marked)
+        elif _decodes(chunk, "gb18030"):
+            self.gb += len(marked)
+        else:
+            self.gb += _count_valid(marked, "gb18030")
+        return len(split)
+
+    def verdict(self, unseen: int) -> str | None:
+        """The encoding, 'reject', 'rescan' (scan again exactly), or None while ``unseen``
+        more lines could change the answer: each could be non-ASCII and valid in neither
+        encoding, or valid in the other one."""
+        utf8, gb, other = self.utf8, self.gb, self.other
+        if 2 * utf8 >= other + unseen:
+            return "utf-8-sig"
+        if 2 * utf8 + unseen < other and 2 * gb >= other + unseen:
+            return "gb18030"
+        if unseen:
+            return None
+        if 2 * (gb + self.gb_unchecked) >= other:
+            return "rescan"
+        if self.ascii > other:
+            return "utf-8-sig"  # plain ASCII with a few garbled lines: those are quarantined
+        return "reject"
+
+
+def detect_encoding(path: Path) -> str:
+    """Return 'utf-8-sig' or 'gb18030' from the whole file, or reject the file.
+
+    Each line holding non-ASCII bytes is checked strictly both ways. Text in GBK almost
+    never decodes as UTF-8, so when at least half of those lines are valid UTF-8 the file
+    is UTF-8 (the other lines are quarantined as invalid). Otherwise at least half must be
+    valid GB18030. A mostly-ASCII file whose few non-ASCII lines decode neither way is read
+    as UTF-8 and those lines are quarantined; anything else is rejected rather than read
+    with a wrong guess. The file is streamed in chunks, each checked whole by the codecs
+    first; the scan stops as soon as the lines not yet seen could not change the answer.
     """
+    total = _count_lines(path)
+    tally = _scan(path, total, _Tally())
+    verdict = tally.verdict(0)
+    if verdict == "rescan":
+        tally = _scan(path, total, _Tally(exact=True))
+        verdict = tally.verdict(0)
+    if verdict == "reject":
+        bad = tally.other - max(tally.utf8, tally.gb)
+        raise FileRejected(
+            "unknown_encoding",
+            f"{path.name}: neither UTF-8 nor GB18030 ({bad} of {tally.other} non-ASCII "
+            "lines undecodable)")
+    assert verdict is not None
+    return verdict
+
+
+def _scan(path: Path, total: int, tally: _Tally) -> _Tally:
+    """Tally the file's lines until the answer is certain; ``total`` bounds its lines."""
+    seen = 0
     with open(path, "rb") as fh:
-        sample = fh.read(SAMPLE_BYTES)
-    if len(sample) == SAMPLE_BYTES:
-        sample = sample[: sample.rfind(b"\n") + 1] or sample
-    utf8 = gb = total = ascii_lines = 0
-    for line in sample.splitlines():
-        if line.isascii():
-            ascii_lines += 1
-            continue
-        total += 1
-        utf8 += _decodes(line, "utf-8")
-        gb += _decodes(line, "gb18030")
-    if total == 0 or utf8 * 2 >= total:
-        return "utf-8-sig"
-    if gb * 2 >= total:
-        return "gb18030"
-    if ascii_lines > total:
-        return "utf-8-sig"  # plain ASCII with a few garbled lines: those are quarantined
-    raise FileRejected(
-        "unknown_encoding",
-        f"{path.name}: neither UTF-8 nor GB18030 ({total - max(utf8, gb)} of {total} sampled "
-        "non-ASCII lines undecodable)",
-    )
+        rest = b""
+        while tally.verdict(max(total - seen, 0)) is None:
+            block = fh.read(CHUNK_BYTES)
+            data = rest + block
+            # Cut after the last line break; a CR at the very end may be half of a CR LF.
+            cut = (data.rfind(b"\n") + 1 or data.rfind(b"\r", 0, len(data) - 1) + 1
+                   if block else len(data))
+            chunk, rest = data[:cut], data[cut:]
+            if chunk:
+                seen += tally.add(chunk)
+            if not block:
+                break
+    return tally
+
+
+def _line_breaks(data: bytes) -> int:
+    if b"\r" not in data:
+        return data.count(b"\n")
+    return data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")
+
+
+def _count_lines(path: Path) -> int:
+    """An upper bound on the file's lines (a CR LF split between two reads counts twice)."""
+    lines = 1
+    with open(path, "rb") as fh:
+        while block := fh.read(CHUNK_BYTES):
+            lines += _line_breaks(block)
+    return lines
 
 
 def _decodes(data: bytes, encoding: str) -> bool:
@@ -81,6 +172,37 @@ def _decodes(data: bytes, encoding: str) -> bool:
     except UnicodeDecodeError:
         return False
     return True
+
+
+def _count_valid(lines: list[bytes], encoding: str) -> int:
+    return sum(_decodes(line, encoding) for line in lines)
+
+
+def _shown(text: str, codec: str) -> tuple[str, str]:
+    """Return an undecodable line as text from which its exact bytes can be recovered,
+    and a note saying how.
+
+    ``text`` holds the bad bytes as surrogate escapes. When the bytes are valid in the
+    other supported encoding, that decoding is shown (often the line is simply in the
+    other encoding); otherwise each bad byte is written ``\\xNN`` and each backslash is
+    doubled, so the escapes cannot be confused with the text.
+    """
+    data = text.encode(codec, "surrogateescape")
+    other = "gb18030" if codec == "utf-8" else "utf-8"
+    try:
+        return data.decode(other), f"raw is the line decoded as {other}"
+    except UnicodeDecodeError:
+        escaped = _UNDECODABLE.sub(lambda m: f"\\x{ord(m.group()) - 0xDC00:02x}",
+                                   text.replace("\\", "\\\\"))
+        return escaped, "in raw each undecodable byte is \\xNN and each backslash is doubled"
+
+
+def _bad_encoding(line: int, text: str, codec: str) -> BadLine:
+    shown, how = _shown(text.rstrip("\r\n"), codec)
+    return BadLine(line, "invalid_encoding", f"bytes not valid {codec}; {how}", shown)
+
+
+# -- dispatch -------------------------------------------------------------------------------
 
 
 def read_rows(path: Path) -> tuple[list[str], str, Iterator[Row | BadLine]]:
@@ -95,53 +217,153 @@ def read_rows(path: Path) -> tuple[list[str], str, Iterator[Row | BadLine]]:
     raise FileRejected("unknown_format", f"{path.name}: not CSV, JSON Lines or Parquet")
 
 
+# -- CSV ------------------------------------------------------------------------------------
+
+
+class _RecordTooLong(Exception):
+    """A CSV record ran over ``MAX_RECORD_LINES`` physical lines."""
+
+
+class _Lines:
+    """The physical lines of a text file for ``csv.reader``, numbered, and remembered
+    since the last record was taken, so a bad record can be read again line by line."""
+
+    def __init__(self, fh: TextIO) -> None:
+        self._fh = fh
+        self.number = 0  # lines handed out so far
+        self._pending: list[str] = []
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        if len(self._pending) >= MAX_RECORD_LINES:
+            raise _RecordTooLong
+        text = next(self._fh)
+        self.number += 1
+        self._pending.append(text)
+        return text
+
+    def take(self) -> tuple[int, list[str]]:
+        """Return the first line number and the lines of the record just read."""
+        pending, self._pending = self._pending, []
+        return self.number - len(pending) + 1, pending
+
+
+@functools.cache
+def _lift_field_limit() -> None:
+    # A free-text field (a penalty's reasons) can pass the csv module's 128 KiB default.
+    # Take the largest limit the platform's C long holds: a record's size is bounded by
+    # MAX_RECORD_LINES, not by the field limit.
+    limit = sys.maxsize
+    while True:
+        try:
+            csv.field_size_limit(limit)
+            return
+        except OverflowError:
+            limit //= 2
+
+
 def _read_csv(path: Path) -> tuple[list[str], str, Iterator[Row | BadLine]]:
+    _lift_field_limit()
     encoding = detect_encoding(path)
+    codec = encoding.removesuffix("-sig")
     fh = open(path, encoding=encoding, errors="surrogateescape", newline="")
     delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
-    reader = csv.reader(fh, delimiter=delimiter)
+    lines = _Lines(fh)
     try:
-        header = next(reader)
+        header = next(csv.reader(lines, delimiter=delimiter, strict=True))
     except StopIteration:
         fh.close()
         raise FileRejected("empty_file", f"{path.name}: no header line") from None
+    except (_RecordTooLong, csv.Error):
+        fh.close()
+        raise FileRejected("bad_header",
+                           f"{path.name}: the header line has an unbalanced quote") from None
+    lines.take()
     header = [h.strip().lstrip("\ufeff") for h in header]
+    return header, f"csv/{codec}", _csv_rows(fh, lines, header, delimiter, codec)
 
-    def rows() -> Iterator[Row | BadLine]:
-        with fh:
-            last = reader.line_num
-            for values in reader:
-                line = last + 1
-                last = reader.line_num
-                if not values or values == [""]:
-                    continue
-                joined = ",".join(values)
-                if _UNDECODABLE.search(joined):
-                    yield BadLine(line, "invalid_encoding",
-                                  f"bytes not valid {encoding.removesuffix('-sig')}",
-                                  joined.encode("utf-8", "surrogateescape")
-                                  .decode("utf-8", "replace"))
-                    continue
-                if len(values) != len(header):
-                    yield BadLine(line, "field_count",
-                                  f"{len(values)} fields, header has {len(header)}", joined)
-                    continue
-                yield line, dict(zip(header, values, strict=True))
 
-    return header, f"csv/{encoding.removesuffix('-sig')}", rows()
+def _csv_rows(fh: TextIO, lines: _Lines, header: list[str], delimiter: str,
+              codec: str) -> Iterator[Row | BadLine]:
+    # Strict: a quote that closes a field must be followed by a delimiter or a line end, so
+    # a stray quote closed by another one (a quote before text) is an error, not one row
+    # made of every line between them.
+    with fh:
+        reader = csv.reader(lines, delimiter=delimiter, strict=True)
+        while True:
+            try:
+                values = next(reader)
+            except StopIteration:
+                return
+            except (_RecordTooLong, csv.Error) as exc:
+                first, texts = lines.take()
+                context = (f"{_span(first, texts)}: {exc}" if isinstance(exc, csv.Error) else
+                           f"{_span(first, texts)} were one record, still open after "
+                           f"{len(texts)} lines")
+                yield from _reread(first, texts, context, header, delimiter, codec)
+                reader = csv.reader(lines, delimiter=delimiter, strict=True)  # a fresh one
+                continue
+            first, texts = lines.take()
+            if not values or values == [""]:
+                continue
+            if len(texts) > 1 and len(values) != len(header):
+                context = f"{_span(first, texts)} ran together as one record"
+                yield from _reread(first, texts, context, header, delimiter, codec)
+                continue
+            text = "".join(texts)
+            if _UNDECODABLE.search(text):
+                yield _bad_encoding(first, text, codec)
+            elif len(values) != len(header):
+                yield BadLine(first, "field_count",
+                              f"{len(values)} fields, header has {len(header)}",
+                              text.rstrip("\r\n"))
+            else:
+                yield first, dict(zip(header, values, strict=True))
+
+
+def _span(first: int, texts: list[str]) -> str:
+    return f"lines {first}-{first + len(texts) - 1}" if len(texts) > 1 else f"line {first}"
+
+
+def _reread(first: int, texts: list[str], context: str, header: list[str], delimiter: str,
+            codec: str) -> Iterator[Row | BadLine]:
+    """Read the physical lines of a bad record that ran over several lines one by one.
+
+    Such a record comes from a stray quote that opened a field: without this, every line
+    up to the next quote would be one bad record. A line that alone has the header's
+    field count and balanced quotes is a row; the others are quarantined, each under its
+    own line number.
+    """
+    for line, text in enumerate(texts, start=first):
+        if not text.strip("\r\n"):
+            continue
+        if _UNDECODABLE.search(text):
+            yield _bad_encoding(line, text, codec)
+            continue
+        try:
+            values = next(csv.reader([text], delimiter=delimiter), [])
+        except csv.Error:
+            values = []
+        shown = text.rstrip("\r\n")
+        if text.count('"') % 2:
+            yield BadLine(line, "unbalanced_quote",
+                          "unbalanced quote: a quoted field opened on this line does not close "
+                          f"on it ({context}; each line read on its own)", shown)
+        elif len(values) != len(header):
+            yield BadLine(line, "field_count",
+                          f"{len(values)} fields, header has {len(header)} (read on its own "
+                          f"after an unbalanced quote; {context})", shown)
+        else:
+            yield line, dict(zip(header, values, strict=True))
+
+
+# -- JSON Lines -----------------------------------------------------------------------------
 
 
 def _read_jsonl(path: Path) -> tuple[list[str], str, Iterator[Row | BadLine]]:
-    header: list[str] = []
-    first: dict | None = None
-    with open(path, "rb") as fh:
-        for raw in fh:
-            if raw.strip():
-                with contextlib.suppress(ValueError):  # a bad first line is quarantined later
-                    first = json.loads(raw)
-                break
-    if isinstance(first, dict):
-        header = list(first)
+    header = _jsonl_header(path)
 
     def rows() -> Iterator[Row | BadLine]:
         with open(path, "rb") as fh:
@@ -151,20 +373,59 @@ def _read_jsonl(path: Path) -> tuple[list[str], str, Iterator[Row | BadLine]]:
                 try:
                     obj = json.loads(raw.decode("utf-8-sig"))
                 except UnicodeDecodeError:
-                    yield BadLine(line, "invalid_encoding", "bytes not valid utf-8",
-                                  raw.decode("utf-8", "replace"))
+                    yield _bad_encoding(line, raw.decode("utf-8", "surrogateescape"), "utf-8")
                     continue
                 except ValueError as exc:
                     yield BadLine(line, "bad_json", f"not a JSON object: {exc}",
-                                  raw.decode("utf-8", "replace"))
+                                  raw.decode("utf-8").rstrip("\r\n"))
                     continue
                 if not isinstance(obj, dict):
                     yield BadLine(line, "bad_json", "line is not a JSON object",
-                                  raw.decode("utf-8", "replace"))
+                                  raw.decode("utf-8").rstrip("\r\n"))
                     continue
                 yield line, {str(k): _text(v) for k, v in obj.items()}
 
     return header, "jsonl/utf-8", rows()
+
+
+def _jsonl_header(path: Path) -> list[str]:
+    """Return the keys of all the file's objects, in first-seen order.
+
+    A line that is not a JSON object has no say. A file that opens with ``[`` and is
+    not JSON Lines is a JSON array document: it is rejected, since reading it would mean
+    holding it whole.
+    """
+    keys: dict[str, None] = {}
+    first: bytes | None = None
+    objects = 0
+    with open(path, "rb") as fh:
+        for raw in fh:
+            if not raw.strip():
+                continue
+            try:
+                obj, parsed = json.loads(raw.decode("utf-8-sig")), True
+            except ValueError:  # UnicodeDecodeError too; the line is quarantined later
+                obj, parsed = None, False
+            if first is None:
+                first = raw.removeprefix(b"\xef\xbb\xbf").lstrip()
+                if first.startswith(b"[") and not parsed:
+                    break  # a JSON array spread over lines
+            if isinstance(obj, dict):
+                objects += 1
+                keys.update(dict.fromkeys(str(k) for k in obj))
+    if first is None:
+        raise FileRejected("empty_file", f"{path.name}: no lines")
+    if not objects and first.startswith(b"["):
+        raise FileRejected("json_array",
+                           f"{path.name}: a JSON array, not JSON Lines; write one object "
+                           "per line (for example with jq -c '.[]')")
+    if not objects:
+        raise FileRejected("bad_json", f"{path.name}: no line is a JSON object "
+                                       "(JSON Lines holds one object per line)")
+    return list(keys)
+
+
+# -- Parquet --------------------------------------------------------------------------------
 
 
 def _read_parquet(path: Path) -> tuple[list[str], str, Iterator[Row | BadLine]]:
@@ -187,12 +448,21 @@ def _read_parquet(path: Path) -> tuple[list[str], str, Iterator[Row | BadLine]]:
 
 
 def _text(value: object) -> str | None:
+    """Return a typed value (JSON, Parquet) as the text a CSV would have held."""
     if value is None:
         return None
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, float):
+        if math.isnan(value):
+            return None  # pandas writes a missing number as NaN
+        if math.isinf(value):
+            return str(value)
+        if value.is_integer():
+            return str(int(value))  # 13800138000.0 (a float column with nulls) -> 13800138000
+        return format(Decimal(repr(value)), "f")  # shortest digits, never an exponent
+    if isinstance(value, Decimal):
+        return format(value, "f")
     if hasattr(value, "isoformat"):
         return value.isoformat()  # type: ignore[no-any-return]
-    if isinstance(value, float) and value.is_integer():
-        return str(value)
     return str(value)
