@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from riskgraph.etl import encoding as enc
 from riskgraph.etl import readers
 from riskgraph.etl.loader import LoadOptions, load_folder
 from riskgraph.etl.readers import BadLine, FileRejected, detect_encoding, read_rows
@@ -257,8 +258,8 @@ def reference_verdict(data: bytes) -> str:
     """The detection rule applied to every line at once, as docs/input-contract.md says."""
     lines = data.splitlines()
     other = [line for line in lines if not line.isascii()]
-    utf8 = sum(readers._decodes(line, "utf-8") for line in other)
-    gb = sum(readers._decodes(line, "gb18030") for line in other)
+    utf8 = sum(enc._decodes(line, "utf-8") for line in other)
+    gb = sum(enc._decodes(line, "gb18030") for line in other)
     if not other or 2 * utf8 >= len(other):
         return "utf-8-sig"
     if 2 * gb >= len(other):
@@ -271,7 +272,7 @@ def test_streamed_detection_agrees_with_the_rule_over_the_whole_file(
     rng = random.Random(20)
     path = tmp_path / "x.csv"
     for trial in range(400):
-        monkeypatch.setattr(readers, "CHUNK_BYTES", rng.choice([8, 16, 64, 1 << 20]))
+        monkeypatch.setattr(enc, "CHUNK_BYTES", rng.choice([8, 16, 64, 1 << 20]))
         weights = [rng.random() for _ in LINE_KINDS]
         kinds = rng.choices(list(LINE_KINDS), weights, k=rng.randrange(1, 60))
         ending = rng.choice([b"\n", b"\r\n", b"\r"])
@@ -289,10 +290,10 @@ def test_detection_stops_once_the_rest_cannot_change_the_answer(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "subjects.csv"
     path.write_bytes(b"uscc,name\n" + "A1,济宁店\n".encode() * 10_000)
-    monkeypatch.setattr(readers, "CHUNK_BYTES", 4096)
+    monkeypatch.setattr(enc, "CHUNK_BYTES", 4096)
     scanned: list[int] = []
-    real_add = readers._Tally.add
-    monkeypatch.setattr(readers._Tally, "add",
+    real_add = enc._Tally.add
+    monkeypatch.setattr(enc._Tally, "add",
                         lambda self, chunk: scanned.append(len(chunk)) or real_add(self, chunk))
     assert detect_encoding(path) == "utf-8-sig"
     assert sum(scanned) < path.stat().st_size * 0.6  # certain at about half the lines
