@@ -125,6 +125,32 @@ def test_stratified_variance_is_the_textbook_formula() -> None:
     assert pick(table, "naive", "risk_class", "D")["N"] == 20
 
 
+def test_a_stratum_with_drawn_subjects_and_no_answer_is_filled_from_its_class() -> None:
+    # Class A passes everywhere and class D fails everywhere; region R2's A subjects were
+    # drawn but none was inspected. Missing at random within class A, R2 counts as A's rate:
+    # dropping it would lower HT by its share and raise Hajek towards D.
+    strata = [
+        {"risk_class": "A", "region": "R1", "N": 100, "ratio": 0.1, "expected": 10.0, "n": 10},
+        {"risk_class": "A", "region": "R2", "N": 50, "ratio": 0.1, "expected": 5.0, "n": 5},
+        {"risk_class": "D", "region": "R1", "N": 20, "ratio": 0.5, "expected": 10.0, "n": 10},
+    ]
+    drawn = ([{"uscc": f"a{i}", "region": "R1", "risk_class": "A"} for i in range(10)]
+             + [{"uscc": f"b{i}", "region": "R2", "risk_class": "A"} for i in range(5)]
+             + [{"uscc": f"d{i}", "region": "R1", "risk_class": "D"} for i in range(10)])
+    record = {"strata": strata, "results": {"drawn": drawn}}
+    everyone = pd.DataFrame({"uscc": [r["uscc"] for r in drawn]})
+    everyone["outcome"] = np.where(everyone["uscc"].str.startswith("d"), "fail", "pass")
+    full = estimate_prevalence(record, everyone)
+    answered = estimate_prevalence(record, everyone[~everyone["uscc"].str.startswith("b")],
+                                   allow_missing=True)
+    assert pick(full, "ht")["estimate"] == pytest.approx(20 / 170)
+    for method in ("ht", "hajek"):
+        assert pick(answered, method)["estimate"] == pytest.approx(
+            pick(full, method)["estimate"]), method
+        assert pick(answered, method, "region", "R2")["estimate"] == pytest.approx(0.0), method
+    assert pick(answered, "ht")["coverage"] == pytest.approx(120 / 170)  # honest about it
+
+
 def test_any_failed_item_makes_a_violation_and_outcomes_are_checked() -> None:
     pop, _ = known_population()
     plan = resolve_task(make_spec(class_ratios=RATIOS), make_catalogue())
@@ -156,7 +182,8 @@ def test_screen_outcomes_keeps_only_answers_to_the_task() -> None:
     rows = pd.DataFrame(
         [("i1", a, "X1", "pass"), ("i2", a, "Y1", "pass"),  # both departments: answered
          ("i3", b, "X1", "pass"),  # one department, no finding yet: not known
-         ("i4", c, "Y1", "fail"),  # a finding settles it whatever the other department says
+         ("i4", c, "Y1", "fail"),  # one department's finding alone: still not known (what
+         #                            is kept must not depend on what was found)
          ("i5", d, None, "pass"),  # no item code: a result of the whole visit
          ("i6", d, "Z1", "fail"),  # an item of no department of this task
          ("i7", "NOT-DRAWN", "X1", "fail"),
@@ -165,11 +192,11 @@ def test_screen_outcomes_keeps_only_answers_to_the_task() -> None:
     rows["inspected_on"] = str(spec.as_of)
     rows.loc[rows["inspection_id"] == "i2", "inspected_on"] = "2000-01-01"  # before the draw
     kept, aside = screen_outcomes(record, rows)
-    assert sorted(kept["inspection_id"]) == ["i4", "i5"]
+    assert sorted(kept["inspection_id"]) == ["i5"]
     assert dict(zip(aside["inspection_id"], aside["reason"], strict=True)) == {
         "i1": "incomplete_joint_visit", "i2": "before_the_draw",
-        "i3": "incomplete_joint_visit", "i6": "item_not_in_task", "i7": "not_drawn",
-        "i8": "not_found"}
+        "i3": "incomplete_joint_visit", "i4": "incomplete_joint_visit",
+        "i6": "item_not_in_task", "i7": "not_drawn", "i8": "not_found"}
 
 
 def test_screen_outcomes_when_nothing_answers_a_joint_task() -> None:

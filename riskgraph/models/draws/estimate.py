@@ -4,22 +4,30 @@ For stratum h (class x region): ``N_h`` eligible, ratio ``r_h`` (= pi_i), ``n_h`
 ``phi_h = frac(N_h r_h)`` (the rounding Bernoulli's probability), ``m_h`` inspected, ``ybar_h``
 their violation rate, ``s2_h = m_h/(m_h-1) ybar_h (1-ybar_h)``. Non-inspected drawn subjects
 are treated as missing at random within their stratum: the respondents' weight is
-``1/pi*_i = n_h / (r_h m_h)``. For a domain D (overall, a class or a region, all unions of
+``1/pi*_i = n_h / (r_h m_h)``. A stratum with drawn subjects but no respondent at all (a small
+class x region cell) is missing at random within its risk class instead: it takes ``ybar_h
+= q_c``, the Hajek rate of its class's responding strata over the whole draw (of all of them
+when its class has none). Dropping it instead would bias HT down by its share and Hajek
+towards the other strata. For a domain D (overall, a class or a region, all unions of
 strata) with ``N_D`` subjects:
 
 - naive:      sum(y) / m                                 (biased: D is oversampled)
-- ht:         T / N_D,  T = sum_h (n_h / r_h) ybar_h     (Horvitz-Thompson, unbiased)
+- ht:         T / N_D,  T = sum_h (n_h / r_h) ybar_h     (Horvitz-Thompson, unbiased; the
+              sum runs over the strata with respondents and those filled with q_c)
   V(T) = sum_h (n_h/r_h)^2 (1 - m_h/N_h) s2_h / m_h      (SRS within strata, given n_h)
        + sum_h phi_h (1 - phi_h) (ybar_h / r_h)^2        (the random rounding of n_h)
-- hajek:      T / Nhat,  Nhat = sum_{h: m_h>0} n_h / r_h; variance by linearisation: the
+- hajek:      T / Nhat,  Nhat = sum_h n_h / r_h over the same strata; variance by linearisation: the
   same formula on residuals y - p (within-stratum s2_h unchanged, ybar_h -> ybar_h - p),
   divided by Nhat^2.
 - stratified: sum_h N_h ybar_h / sum_h N_h over strata with m_h > 0 (HT given the
   allocation, pi_i = m_h / N_h); V = sum_h W_h^2 (1 - m_h/N_h) s2_h / m_h, the exact
   stratified SRS variance with finite-population correction.
 
-Where a stratum has one respondent (no s2_h) or none (no ybar_h), the domain's Hajek
-estimate p stands in: s2_h = p(1-p), ybar_h = p. Intervals are normal, clipped to [0, 1].
+Where a stratum has one respondent (no s2_h), the domain's Hajek estimate p stands in:
+s2_h = p(1-p); a filled stratum adds ``(n_h/r_h)^2 q_c (1 - q_c) / n_h`` to V(T), as if its
+drawn subjects had answered (the uncertainty of q_c itself is not counted). Where a stratum
+had nothing drawn, p stands in for ybar_h in the rounding term. Intervals are normal,
+clipped to [0, 1].
 """
 
 from __future__ import annotations
@@ -106,12 +114,30 @@ def _strata(record: Mapping[str, Any], y: dict[str, bool]) -> dict[str, np.ndarr
     }
 
 
+def _class_rates(st: dict[str, np.ndarray]) -> np.ndarray:
+    """Per stratum, the Hajek violation rate of the responding strata of its risk class
+    over the whole draw (of every responding stratum when its class has none, 0.5 when
+    nothing was answered at all)."""
+    seen = st["m"] > 0
+    weight = np.where(seen, st["n"] / st["ratio"], 0.0)
+    level = np.divide(st["t"], st["m"], out=np.zeros_like(st["t"]), where=seen)
+    overall = float((weight * level).sum() / weight.sum()) if weight.sum() > 0 else 0.5
+    out = np.full(len(seen), overall)
+    for cls in set(st["risk_class"].tolist()):
+        mine = st["risk_class"] == cls
+        if weight[mine].sum() > 0:
+            out[mine] = (weight[mine] * level[mine]).sum() / weight[mine].sum()
+    return out
+
+
 def _domain(st: dict[str, np.ndarray], z: float) -> list[tuple[str, float, float, float, float]]:
-    N, r, n, m, t, phi = (st[k] for k in ("N", "ratio", "n", "m", "t", "phi"))
+    N, r, n, m, t, phi, q = (st[k] for k in ("N", "ratio", "n", "m", "t", "phi", "q"))
     seen = m > 0
+    filled = (n > 0) & ~seen  # drawn, nobody answered: missing at random within the class
     ybar = np.divide(t, m, out=np.zeros_like(t), where=seen)
-    expand = np.where(seen, n / r, 0.0)  # sum of 1/pi* over a stratum's respondents
-    total = float((expand * ybar).sum())
+    used = np.where(seen, ybar, np.where(filled, q, 0.0))
+    expand = np.where(seen | filled, n / r, 0.0)  # sum of 1/pi* over a stratum's respondents
+    total = float((expand * used).sum())
     n_hat = float(expand.sum())
     n_dom = float(N.sum())
     hajek = total / n_hat if n_hat > 0 else math.nan
@@ -119,7 +145,8 @@ def _domain(st: dict[str, np.ndarray], z: float) -> list[tuple[str, float, float
     s2 = np.where(m >= 2, m / np.maximum(m - 1, 1) * ybar * (1 - ybar), fill * (1 - fill))
     fpc = np.where(seen, 1 - m / N, 0.0)
     within = np.where(seen, expand**2 * fpc * s2 / np.maximum(m, 1), 0.0).sum()
-    level = np.where(seen, ybar, fill)
+    within += np.where(filled, expand**2 * q * (1 - q) / np.maximum(n, 1), 0.0).sum()
+    level = np.where(seen | filled, used, fill)
     rounding_ht = (phi * (1 - phi) * (level / r) ** 2).sum()
     rounding_hj = (phi * (1 - phi) * ((level - fill) / r) ** 2).sum()
     covered = float(N[seen].sum())
@@ -169,7 +196,9 @@ def screen_outcomes(
     - ``not_found``: nobody was at the address, so nothing was inspected: the subject is
       missing, not a subject without a violation (a bureau follows it up by other means);
     - ``incomplete_joint_visit``: a joint task's subject with results from some of its
-      departments only and no violation among them — its outcome is not known yet.
+      departments only — its outcome is not known yet, even when one of them found a
+      violation (keeping those alone would bias the estimate up: whether a row is kept
+      must not depend on what it found).
 
     Optional columns: ``inspection_id``, ``item_code``, ``inspected_on``.
     """
@@ -193,13 +222,13 @@ def screen_outcomes(
     ok = reason.isna().to_numpy(dtype=bool)
     if len(departments) > 1 and ok.any():
         rows = frame[ok]
-        hits = rows["outcome"].astype(str).isin(list(violation)).astype(bool)
-        failed = hits.groupby(rows["uscc"].astype(str)).any()
         covers = item[ok].map(department).astype(object).where(item[ok].notna(), "*")
         seen = covers.groupby(rows["uscc"].astype(str)).agg(set)
         complete = seen.map(lambda s: "*" in s or departments <= s).astype(bool)
-        known = (failed | complete.reindex(failed.index, fill_value=False)).astype(bool)
-        unknown = ~frame["uscc"].astype(str).map(known).fillna(False).astype(bool).to_numpy()
+        # A violation found by one department does not make the visit known: keeping it
+        # while the passes of the same task wait would make what is kept depend on what was
+        # found (one department's results alone would read as prevalence near 1).
+        unknown = ~frame["uscc"].astype(str).map(complete).fillna(False).astype(bool).to_numpy()
         reason[ok & unknown] = "incomplete_joint_visit"
     kept = frame[reason.isna()].reset_index(drop=True)
     aside = frame[reason.notna()].assign(reason=reason[reason.notna()]).reset_index(drop=True)
@@ -227,6 +256,7 @@ def estimate_prevalence(
     """
     y = _responses(record, outcomes, violation, allow_missing)
     strata = _strata(record, y)
+    strata["q"] = _class_rates(strata)
     z = NormalDist().inv_cdf(0.5 + confidence / 2)
     everything = np.ones(len(strata["N"]), dtype=bool)
     groups: list[tuple[str, str, np.ndarray]] = [("overall", "all", everything)]
