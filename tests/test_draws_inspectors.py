@@ -211,3 +211,26 @@ def test_workload_is_balanced_and_capped() -> None:
     }
     assert max(total.values()) - min(total.values()) <= 1  # least loaded first
     assert max(total.values()) <= 30
+
+
+def test_numeric_region_codes_read_from_a_csv_keep_the_region_rules() -> None:
+    # Region codes as numbers: one empty cell (a city-level inspector) makes the column
+    # float (370802.0), which must still be region 370802 of the population.
+    import io
+
+    codes = {"R1": 370802, "R2": 370811, "R3": 370812}
+    pop = make_population(200)
+    pop = pop.assign(region=pop["region"].map(codes))
+    csv = "inspector_id,department,region,qualifications\n" + "".join(
+        f"I{i},D1,{list(codes.values())[i % 3]},X1;X2\n" for i in range(12)) + "C1,D1,,X1;X2\n"
+    inspectors = pd.read_csv(io.StringIO(csv))
+    assert inspectors["region"].dtype == "float64"
+    home = dict(zip(inspectors["inspector_id"], inspectors["region"], strict=True))
+    local = draw(make_spec(), pop, inspectors)
+    used = {i for row in local["results"]["drawn"] for i in row["team"]["D1"]}
+    assert used - {"C1"}, "local inspectors must be used, not only the city-level one"
+    assert all(int(home[i]) == int(row["region"])
+               for row in local["results"]["drawn"] for i in row["team"]["D1"] if i != "C1")
+    away = draw(make_spec(cross_region=True, id="T-x"), pop, inspectors)
+    assert not [i for row in away["results"]["drawn"] for i in row["team"]["D1"]
+                if i != "C1" and int(home[i]) == int(row["region"])]

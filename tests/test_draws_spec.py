@@ -242,3 +242,18 @@ def test_factories_make_valid_frames() -> None:
     assert all(uscc_error(u) is None for u in pop["uscc"])
     assert make_spec().departments == ("D1",)
     assert set(make_inspectors()["department"]) == {"D1", "D2"}
+
+
+def test_key_item_flags_read_as_numbers_from_a_csv() -> None:
+    # 0/1 with one empty cell reads as floats: 0.0 is not a key item, 1.0 is.
+    import io
+
+    catalogue = pd.read_csv(io.StringIO("item_code,department,key_item\nX1,D1,0\nX2,D1,1\nY1,D2,\n"))
+    assert catalogue["key_item"].dtype == "float64"
+    plain = make_spec(departments=["D1"], items=["X1"], class_ratios={"D": 0.9})
+    with pytest.raises(SpecError) as err:
+        resolve_task(plain, catalogue)
+    assert err.value.code == "ratio_above_cap"
+    keyed = resolve_task(make_spec(departments=["D1"], items=["X2"], class_ratios={"D": 0.9}),
+                         catalogue)
+    assert keyed.key_items == ("X2",) and keyed.uncapped

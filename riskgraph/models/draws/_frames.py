@@ -51,14 +51,29 @@ def require_unique(frame: pd.DataFrame, column: str, what: str) -> None:
         )
 
 
+def codes(values: pd.Series) -> pd.Series:
+    """Read a column of codes (regions, ids) as text. A code column read as numbers turns
+    into floats as soon as one cell is empty (``370802`` -> ``370802.0``); those read back
+    as the code, so they match the same code read as text."""
+    if pd.api.types.is_float_dtype(values):
+        whole = values.notna() & (values % 1 == 0)
+        text = values.astype("string")
+        text[whole] = values[whole].astype("int64").astype("string")
+        return text
+    return values.astype("string")
+
+
 def truthy(values: pd.Series) -> pd.Series:
-    """Read a flag column: booleans, 0/1, or words (any non-empty word but 'false' is true).
+    """Read a flag column: booleans, numbers (non-zero is true), or words (any non-empty
+    word but 'false' is true).
 
     The catalogue's ``key_item`` may hold the kind of key item (``safety``, ``quality``,
     ``public_interest``) rather than a boolean, so any such word counts as true.
     """
     if pd.api.types.is_bool_dtype(values):
         return values.fillna(False).astype(bool)
+    if pd.api.types.is_numeric_dtype(values):  # 0/1 read as numbers, 0.0 when one is empty
+        return (values.fillna(0) != 0).astype(bool)
     text = values.astype("string").str.strip().str.lower().fillna("")
     return ~text.isin(_FALSE_WORDS)
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from riskgraph.models.draws._frames import require_columns, require_filled, require_unique
+from riskgraph.models.draws._frames import codes, require_columns, require_filled, require_unique
 from riskgraph.models.draws.errors import InputError, StaffingError
 from riskgraph.models.draws.spec import TaskPlan
 
@@ -44,7 +44,7 @@ class Roster:
         )
         require_unique(frame, "inspector_id", "inspectors")
         order = np.argsort(frame["inspector_id"].to_numpy(dtype=object), kind="stable")
-        region = inspectors["region"].astype("string")
+        region = codes(inspectors["region"])
         region = region.where(region.str.strip().fillna("") != "", None)
         quals = inspectors["qualifications"].astype("string").fillna("").tolist()
         if "workload" in inspectors.columns:

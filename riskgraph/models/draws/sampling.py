@@ -16,7 +16,7 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 
-from riskgraph.models.draws._frames import require_columns, require_filled, require_unique
+from riskgraph.models.draws._frames import codes, require_columns, require_filled, require_unique
 from riskgraph.models.draws.errors import InputError
 from riskgraph.models.draws.spec import CLASSES, UNCLASSIFIED, DrawSpec, TaskPlan, seed_entropy
 
@@ -82,8 +82,9 @@ def eligible_population(
     if len(population) == 0:
         raise InputError("the population frame is empty", code="empty_population")
     require_filled(population, ("uscc", "region", "status"), "population")
+    population = population.assign(region=codes(population["region"]))
     uscc = population["uscc"].astype("string")
-    region = population["region"].astype("string")
+    region = population["region"]
     classes = _classes(population["risk_class"])
     require_unique(pd.DataFrame({"uscc": uscc}), "uscc", "population")
 
