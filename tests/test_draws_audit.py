@@ -8,6 +8,7 @@ import json
 import pandas as pd
 
 from riskgraph.models.draws import (
+    DrawSpec,
     canonical_json,
     publication,
     record_hash,
@@ -130,3 +131,34 @@ def test_conflicts_may_be_fetched_for_the_drawn_subjects_only() -> None:
     # with inspectors of other departments left out: they cannot change the draw.
     scoped = POP[POP["status"].eq("active")]
     assert verify(record, scoped, INS[INS["department"].eq("D1")], fetch, make_catalogue()).match
+
+
+def test_a_re_run_forgery_passes_alone_and_fails_against_its_publication() -> None:
+    # Someone with write access edits the spec (excludes a drawn friend), re-runs the draw
+    # with the record's created_at and prev_hash, and re-seals: the record is consistent
+    # with itself. The hash printed in the publication is what catches it.
+    honest = draw()
+    published = publication(honest, POP)
+    assert set(published["record_hash"]) == {honest["hash"]}
+    friend = honest["results"]["drawn"][0]["uscc"]
+    forged = run_draw(DrawSpec(**{**honest["spec"], "exclude_uscc": [friend]}), POP, INS,
+                      CONFLICTS, make_catalogue(), created_at=honest["created_at"],
+                      prev_hash=honest["prev_hash"])
+    assert friend not in {r["uscc"] for r in forged["results"]["drawn"]}
+    alone = verify(forged, POP, INS, CONFLICTS, make_catalogue())
+    assert alone.match and alone.hash_ok  # what verify cannot see on its own
+    against = verify(forged, POP, INS, CONFLICTS, make_catalogue(),
+                     published_hash=published["record_hash"].iloc[0])
+    assert (against.match, against.path) == (False, "published_hash")
+    assert verify(honest, POP, INS, CONFLICTS, make_catalogue(),
+                  published_hash=honest["hash"]).match
+
+
+def test_verify_reads_the_hash_from_a_publication_file(tmp_path) -> None:
+    from riskgraph.api.commands import _published_hash
+
+    record = draw()
+    path = tmp_path / "T-1.csv"
+    publication(record, POP).to_csv(path, index=False)
+    assert _published_hash(str(path)) == record["hash"]
+    assert _published_hash(record["hash"]) == record["hash"] and _published_hash(None) is None

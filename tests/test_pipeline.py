@@ -273,6 +273,12 @@ def test_draw_verify_publish_and_tamper(city: dict, session_store: Store, tmp_pa
     assert len(public) == record["summary"]["drawn"]
     text = public.to_csv()
     assert "inspector" not in " ".join(public.columns) and "********" not in text
+    # the publication's hash anchors the record: the published one verifies, another not
+    assert set(public["record_hash"]) == {record["hash"]}
+    assert verify_draw(session_store, "T-1", tmp_path,
+                       published_hash=record["hash"]).verification.match
+    other = verify_draw(session_store, "T-1", tmp_path, published_hash=second["hash"])
+    assert other.verification.path == "published_hash"
 
     # edit the stored record: the chain and the recomputation both notice
     stored = draw_queries.get(session_store, "T-1")

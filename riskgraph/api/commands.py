@@ -178,10 +178,21 @@ def draw_summary(record: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _published_hash(published: str | None) -> str | None:
+    """The record hash a publication printed: the hash itself, or a publication CSV."""
+    if published is None or not Path(published).is_file():
+        return published
+    hashes = set(pd.read_csv(published, usecols=["record_hash"], dtype=str)["record_hash"])
+    if len(hashes) != 1:
+        raise ValueError(f"{published}: expected one record_hash, found {len(hashes)}")
+    return hashes.pop()
+
+
 def _verify(args: argparse.Namespace, settings: Settings, store: Store) -> int:
     from riskgraph.models.draws.service import verify_draw
 
-    rep = verify_draw(store, args.draw_id, settings.home / "draws")
+    rep = verify_draw(store, args.draw_id, settings.home / "draws",
+                      published_hash=_published_hash(args.published))
     v = rep.verification
     if v.match and v.hash_ok:
         print(f"draw {args.draw_id}: MATCH — recomputed bit for bit; record hash ok")
@@ -357,6 +368,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.set_defaults(func=_draw_cmd(_draw))
     p = sub.add_parser("verify", help="recompute a draw bit for bit")
     p.add_argument("draw_id")
+    p.add_argument("--published", help="the publication CSV (or the record hash it printed): "
+                                       "the record must be the one published")
     p.set_defaults(func=_draw_cmd(_verify))
     p = sub.add_parser("publish", help="export a draw's public list")
     p.add_argument("draw_id")

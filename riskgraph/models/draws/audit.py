@@ -88,17 +88,26 @@ def verify(
     inspectors: pd.DataFrame,
     conflicts: Conflicts,
     catalogue: pd.DataFrame,
+    published_hash: str | None = None,
 ) -> Verification:
     """Recompute the draw from the record's spec and the inputs; compare field by field.
 
-    The record's own ``hash`` is checked too: content edited after sealing shows as the
+    The record's own ``hash`` is checked too: results edited after sealing show as the
     first field that no longer matches the recomputation, an edited hash as ``hash``.
     A recomputation that fails (say the population is now empty) is reported at
     ``<recompute>`` with the error code.
+
+    What this cannot see on its own: a record whose *spec* (or ``created_at``, ``draw_id``,
+    ``prev_hash``) was edited and the draw re-run and re-sealed is consistent with itself.
+    Only a hash kept outside the record catches it: the next record's ``prev_hash``
+    (``verify_chain``), or the hash printed in the draw's publication, passed here as
+    ``published_hash`` (a mismatch is reported at ``published_hash``).
     """
     stored = record.get("hash")
     expected_hash = record_hash(record)
     hash_ok = stored == expected_hash
+    if published_hash is not None and published_hash != stored:
+        return Verification(False, hash_ok, "published_hash", published_hash, stored)
     try:
         spec = DrawSpec(**record["spec"])
         again = run_draw(
@@ -166,13 +175,17 @@ PUBLICATION_COLUMNS = (
     "items",
     "window_start",
     "window_end",
+    "record_hash",
 )
 
 
 def publication(record: Mapping[str, Any], subjects: pd.DataFrame) -> pd.DataFrame:
     """Return the public list of a draw: subjects (name, USCC) with items and departments.
 
-    Holds no personal data and no inspector ids; ``subjects`` gives ``uscc, name``.
+    Holds no personal data and no inspector ids; ``subjects`` gives ``uscc, name``. Each
+    row carries the record's sealed hash: once published, it anchors the record, so an
+    edited and re-sealed record no longer matches what was published (``verify``'s
+    ``published_hash``).
     """
     require_columns(subjects, ("uscc", "name"), "subjects")
     names = dict(zip(subjects["uscc"].astype(str), subjects["name"].astype(str), strict=True))
@@ -198,6 +211,7 @@ def publication(record: Mapping[str, Any], subjects: pd.DataFrame) -> pd.DataFra
             "; ".join(spec["items"]),
             start,
             end,
+            record["hash"],
         )
         for row in drawn
     ]

@@ -144,11 +144,14 @@ class VerifyReport:
     live_population_same: bool
 
 
-def verify_draw(store: Store, draw_id: str, snapshots: Path) -> VerifyReport:
-    """Recompute a stored draw bit for bit from its inputs and check the chain."""
+def verify_draw(store: Store, draw_id: str, snapshots: Path,
+                published_hash: str | None = None) -> VerifyReport:
+    """Recompute a stored draw bit for bit from its inputs and check the chain (and, given
+    the hash its publication printed, that the record is the one published)."""
     record = _get(store, draw_id)
     kept = load_inputs(snapshots, draw_id)
-    result = verify(record, kept.population, kept.inspectors, kept.conflicts, kept.catalogue)
+    result = verify(record, kept.population, kept.inspectors, kept.conflicts, kept.catalogue,
+                    published_hash=published_hash)
     chain = verify_chain(draw_queries.chain(store))
     live = draw_queries.population(store, record["spec"]["as_of"])
     cols = ["uscc", "region", "status", "risk_class"]
