@@ -244,3 +244,13 @@ def test_a_feature_without_any_value_takes_no_part() -> None:
     filled = empty.assign(f_empty=5.0)
     assert np.array_equal(model.predict_proba(filled), model.predict_proba(empty))
     assert not model.feature_contributions(filled)[:, -1].any()
+
+
+def test_a_feature_that_starts_late_fits() -> None:
+    # Values only in the newest rows (a source loaded from this year): empty where the
+    # holdout booster is fitted, but not empty overall.
+    X, y = make_risk_data(n=2000)
+    late = X.assign(f_late=np.where(np.arange(len(X)) >= 1700, 1.0, np.nan))
+    model = RiskClassifier(**SMALL).fit(late, y)
+    assert len(model.empty_features_) == 0
+    assert RiskClassifier(**SMALL, refit=False).fit(late, y).n_iter_ == model.n_iter_

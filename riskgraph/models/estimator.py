@@ -151,14 +151,8 @@ class RiskClassifier(ClassifierMixin, BaseEstimator):
             )
         self.classes_ = classes
         y01 = (y == self.classes_[1]).astype(np.int64)
-        # A feature without a single value (a city whose exports carry no phones, a source
-        # that starts after the training window) cannot be binned: the booster sees it as
-        # a constant, which no tree splits on, so it adds nothing and costs nothing.
-        empty = np.isnan(X).all(axis=0)
-        self.empty_features_ = np.flatnonzero(empty)
-        if empty.any():
-            X = X.copy()
-            X[:, empty] = 0.0
+        self.empty_features_ = np.flatnonzero(np.isnan(X).all(axis=0))
+        X = _without_empty_columns(X)
         w = None  # unweighted: scikit-learn's own unweighted paths, bit for bit
         if sample_weight is not None:
             w = _check_sample_weight(sample_weight, X, dtype=np.float64,
@@ -196,7 +190,9 @@ class RiskClassifier(ClassifierMixin, BaseEstimator):
         ``refit`` is off)."""
         old, new = slice(None, fit_rows), slice(fit_rows, None)
         w_old, w_new = (None, None) if w is None else (w[old], w[new])
-        holdout_booster = self._make_booster(seed).fit(X[old], y01[old], sample_weight=w_old)
+        # A source that starts late is empty in the older rows alone.
+        X_old = _without_empty_columns(X[old])
+        holdout_booster = self._make_booster(seed).fit(X_old, y01[old], sample_weight=w_old)
         if self.early_stopping:
             trees, raw = _fewest_loss_trees(holdout_booster, X[new], y01[new], w_new,
                                             recalibrate=self.calibration is not None)
@@ -217,7 +213,7 @@ class RiskClassifier(ClassifierMixin, BaseEstimator):
             # The same seed grows the same first trees (scikit-learn draws each tree's
             # feature subsample from one stream in order; a test holds it to this), so
             # this is the holdout booster cut to its kept trees.
-            return self._make_booster(seed, trees).fit(X[old], y01[old], sample_weight=w_old)
+            return self._make_booster(seed, trees).fit(X_old, y01[old], sample_weight=w_old)
         return holdout_booster
 
     def decision_function(self, X: ArrayLike) -> NDArray[np.float64]:
@@ -318,6 +314,19 @@ class RiskClassifier(ClassifierMixin, BaseEstimator):
                 leaves = predictor.predict(chunk, known_cat_bitsets, f_idx_map, n_threads)
                 acc += table[leaves.astype(np.intp)]
         return out
+
+
+def _without_empty_columns(X: NDArray[np.float64]) -> NDArray[np.float64]:
+    """``X`` with every column that holds no value set to 0 (a copy, if there is one): a
+    feature without a single value (a city whose exports carry no phones, a source that
+    starts after the training window) cannot be binned; as a constant no tree splits on
+    it, so it adds nothing and costs nothing."""
+    empty = np.isnan(X).all(axis=0)
+    if not empty.any():
+        return X
+    X = X.copy()
+    X[:, empty] = 0.0
+    return X
 
 
 def _fewest_loss_trees(
