@@ -44,7 +44,9 @@ def test_db_lifecycle_and_load(tmp_path: Path) -> None:
         assert "total" in load.stdout and "graph:" in load.stdout
         pii = tmp_path / "home" / "store" / "secrets" / "pii_key"
         assert stat.S_IMODE(pii.stat().st_mode) == 0o600
+        (folder / "README.txt").write_text("exported 2026-11-27\n")  # no entity kind
         reload = riskgraph(env, "load", str(folder))
+        assert reload.returncode == 0, reload.stdout
         nodes = [line for line in load.stdout.splitlines() if line.startswith("graph:")]
         assert nodes == [line for line in reload.stdout.splitlines() if line.startswith("graph:")]
         # a file rejected whole fails the command (exit 1), though the rest loads

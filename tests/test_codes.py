@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -88,3 +89,15 @@ def test_resident_id_of_other_scripts_digits_is_refused_not_crashed() -> None:
     body = "37080219900101123"
     arabic = body[:-1] + "\u0663"  # ARABIC-INDIC DIGIT THREE: isdigit() but not ASCII
     assert resident_id_error(arabic + "X") is not None
+
+
+@pytest.mark.parametrize("phrase,status", [
+    ("在营（开业）", "active"), ("存续（在营、开业、在册）", "active"), ("未开业", "active"),
+    ("吊销，未注销", "revoked"), ("吊销，已注销", "cancelled"), ("注销", "cancelled"),
+    ("已注销", "cancelled"), ("注销中", "active"), ("拟注销", "active"),
+    ("简易注销公告中", "active"), ("迁出", None),
+])
+def test_registry_status_phrases(phrase: str, status: str | None) -> None:
+    from riskgraph.etl.contract import enum_by_rule
+
+    assert enum_by_rule("status", phrase) == status

@@ -347,3 +347,22 @@ def test_a_later_roles_file_without_share_or_since_leaves_them(store: Store, tmp
     row = store.read("MATCH (:Person)-[h:HOLDS]->(s:Subject {uscc: $u}) RETURN h.pct AS pct",
                      u=uscc(1))[0]
     assert row["pct"] is None
+
+
+def test_id_shaped_codes_stay_and_spaced_ids_never_reach_the_quarantine(
+        store: Store, tmp_path: Path, pii_secret: bytes) -> None:
+    folder = small_city(tmp_path / "in", n=2)
+    task, item = "370800202403050001", "370800240305001"  # codes shaped like resident IDs
+    write_csv(folder, "items.csv", [{"item_code": item, "department": "食品经营监管科"}])
+    write_csv(folder, "inspections.csv", [
+        {"inspection_id": "I9", "subject_uscc": uscc(1), "task_id": task, "item_code": item,
+         "inspected_on": "2024-06-01", "outcome": "pass"}])
+    spaced = person_id(8)
+    spaced = f"{spaced[:6]} {spaced[6:14]} {spaced[14:]}"  # accepted as an ID this way
+    write_csv(folder, "persons_more.csv", [{"person_id": spaced, "name": ""}])  # no name
+    report = run_load(store, folder, pii_secret)
+    row = store.read("MATCH (i:Inspection {inspection_id: 'I9'}) RETURN i.task_id AS t, "
+                     "i.item_code AS c")[0]
+    assert (row["t"], row["c"]) == (task, item)
+    text = Path(report.quarantine_file).read_text()
+    assert "missing_value" in text and person_id(8) not in text and spaced not in text

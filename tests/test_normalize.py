@@ -67,6 +67,8 @@ def test_masking() -> None:
     ("邹城市经济开发区1号", "曲阜市经济开发区1号"),  # a county-level city before a generic zone
     ("嘉祥县省道338线100号", "金乡县省道338线100号"),  # 省道 (a provincial road) is no province
     ("济宁市阳光小区5号", "济南市阳光小区5号"),  # a residential compound is no county
+    ("济宁市经开区崇文大道1号", "邹城市经开区崇文大道1号"),  # short names of generic zones
+    ("济宁市综保区1号", "临沂市综保区1号"),
 ])
 def test_places_in_different_counties_stay_different(a: str, b: str) -> None:
     assert address_key(a) != address_key(b)
@@ -93,6 +95,12 @@ def test_dates_with_a_time_of_day_and_other_spellings(raw: str) -> None:
     assert parse_date(raw) == dt.date(2024, 3, 5)
 
 
+def test_an_iso_time_with_an_offset_is_the_day_in_china() -> None:
+    assert parse_date("2024-03-04T20:00:00Z") == dt.date(2024, 3, 5)
+    assert parse_date("2024-03-04T23:30:00-05:00") == dt.date(2024, 3, 5)
+    assert parse_date("2024-03-05T10:30:00+08:00") == dt.date(2024, 3, 5)
+
+
 @pytest.mark.parametrize("raw", ["2024-03-05 junk", "2024-03-0510:00", "3/5/2024 0:00"])
 def test_dates_with_trailing_junk_are_refused(raw: str) -> None:
     with pytest.raises(ValueError):
@@ -102,15 +110,23 @@ def test_dates_with_trailing_junk_are_refused(raw: str) -> None:
 @pytest.mark.parametrize("raw,key", [
     ("13800138000/13900139000", "13800138000"), ("0537-1234567；13800138000", "05371234567"),
     ("12/13800138000", "13800138000"), ("0537  1234567", "05371234567"),
+    ("13800138000 13900139000", "13800138000"), ("0086 537 1234567", "05371234567"),
 ])
 def test_a_cell_with_several_numbers_keys_the_first_usable_one(raw: str, key: str) -> None:
     assert phone_key(raw) == key
 
 
 @pytest.mark.parametrize("raw,value", [("50万元", 5e5), ("1.2亿元", 1.2e8), ("300万人民币", 3e6),
-                                       ("２０万元", 2e5), ("1,000元", 1e3), ("60%", 60.0)])
+                                       ("２０万元", 2e5), ("1,000元", 1e3)])
 def test_amounts_as_registries_write_them(raw: str, value: float) -> None:
     assert parse_number(raw) == pytest.approx(value)
+
+
+def test_a_percent_sign_only_where_a_share_is_read() -> None:
+    assert parse_number("60%", percent=True) == 60.0
+    for raw in ("12.5%", "50万%"):
+        with pytest.raises(ValueError):
+            parse_number(raw)
 
 
 @pytest.mark.parametrize("raw", ["100万美元", "1e999", "1.2.3", "万元"])

@@ -121,13 +121,15 @@ def test_every_reason_given_is_borne_out_by_the_records(city: dict) -> None:
     com = frames.complaints[frames.complaints["received_on"] < before]
     complained = set(com["subject_uscc"])
     lately = set(com.loc[com["received_on"] >= before - pd.Timedelta(days=365), "subject_uscc"])
-    penalised = set(frames.penalties.loc[frames.penalties["decided_on"] < before, "subject_uscc"])
+    pen = frames.penalties[frames.penalties["decided_on"] < before]
+    penalised = set(pen["subject_uscc"])
+    pen_lately = set(pen.loc[pen["decided_on"] >= before - pd.Timedelta(days=365), "subject_uscc"])
     needs = {"inspection_failure_rate_shrunk": failed, "inspection_failure_rate": failed,
              "inspection_failure_rate_recent": failed, "past_inspection_failures": failed,
              "inspection_failures_recent": failed, "complaints": complained,
              "complaints_12m": complained, "complaints_recent": complained,
              "days_since_last_complaint": lately, "penalties": penalised,
-             "penalties_recent": penalised, "days_since_last_penalty": penalised}
+             "penalties_recent": penalised, "days_since_last_penalty": pen_lately}
     given = [(u, r) for u, reasons in scores["reasons"].items() for r in reasons]
     assert sum(r in needs for _, r in given) >= 50  # the check is not empty
     wrong = [(u, r) for u, r in given if r in needs and u not in needs[r]]

@@ -83,9 +83,11 @@ def _load(args: argparse.Namespace, settings: Settings) -> int:
     report.write(report_path)
     print(report.table())
     print(f"report: {report_path}")
-    # A file rejected whole (a required column missing) is a failed load for a scheduler,
-    # though the other files loaded.
-    return 0 if report.reconciles and not any(f.rejected for f in report.files) else 1
+    # A file of a known kind rejected whole (a required column missing, unreadable) is a
+    # failed load for a scheduler, though the other files loaded. A file of no entity kind
+    # (a readme next to the exports) is only reported.
+    failed = any(f.rejected and f.kind is not None for f in report.files)
+    return 0 if report.reconciles and not failed else 1
 
 
 def _generate(args: argparse.Namespace, settings: Settings) -> int:

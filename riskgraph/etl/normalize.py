@@ -35,8 +35,9 @@ _PROVINCE = re.compile("^(?:" + "|".join(_PROVINCES) + ")")
 # zone inside the city: a generic zone (``经济开发区``, ``高新区``: the city names it) or a
 # place that is no administrative unit at all (``阳光小区``). A named zone (``济宁高新区``,
 # ``太白湖新区``) is a county-level functional area, and its city is dropped like any other.
-_GENERIC_ZONE = ("经济", "高新", "开发", "工业", "产业", "科技", "综合", "保税", "自贸",
-                 "物流", "商务", "风景", "旅游", "度假", "新区", "示范", "试验", "实验")
+_GENERIC_ZONE = ("经济", "经开", "高新", "开发", "工业", "产业", "科技", "综合", "综保",
+                 "保税", "出口加工", "自贸", "物流", "商务", "风景", "旅游", "度假", "新区",
+                 "示范", "试验", "实验")
 _NOT_A_UNIT = ("小区", "社区", "街区", "校区", "厂区", "矿区", "景区", "园区", "片区")
 _CITY = re.compile(r"^([\u4e00-\u9fff]{2,6}?市)([\u4e00-\u9fff]{1,6}?(?:区|县|市(?!场)|旗))")
 
@@ -63,9 +64,13 @@ def phone_key(raw: str) -> str | None:
     """Return the normalised phone number (the first usable one when a cell holds several),
     or None when it holds too few digits."""
     for part in _PHONE_SEPARATOR.split(unicodedata.normalize("NFKC", raw)):
-        key = _one_phone(part)
-        if key is not None:
-            return key
+        # Numbers only spaces apart (``13800138000 13900139000``) are several numbers once
+        # their digits are more than one number has (a 0086 prefix and a landline: 15).
+        pieces = part.split() if len(re.sub(r"\D", "", part)) > 15 else [part]
+        for piece in pieces:
+            key = _one_phone(piece)
+            if key is not None:
+                return key
     return None
 
 
@@ -96,10 +101,19 @@ _DATE_FORMATS = (
 _TIME_PART = re.compile(r"(?:[ T]+|(?<=日))\d{1,2}(?:[:时]\d{1,2}.*|[:时].*)$")
 
 
+_ISO_WITH_OFFSET = re.compile(
+    r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})$")
+_CHINA = dt.timezone(dt.timedelta(hours=8))
+
+
 def parse_date(raw: str) -> dt.date:
     """Parse YYYY-MM-DD, YYYY/M/D, YYYY.M.D, YYYYMMDD or YYYY年M月D日; a time of day after
-    it is ignored."""
-    text = _TIME_PART.sub("", unicodedata.normalize("NFKC", raw).strip())
+    it is ignored. An ISO time with a UTC offset (``2024-03-04T20:00:00Z``) is the date in
+    China Standard Time (2024-03-05), where the bureau's days are."""
+    text = unicodedata.normalize("NFKC", raw).strip()
+    if _ISO_WITH_OFFSET.match(text):
+        return dt.datetime.fromisoformat(text).astimezone(_CHINA).date()
+    text = _TIME_PART.sub("", text)
     for pattern in _DATE_FORMATS:
         match = pattern.match(text)
         if match:
@@ -123,20 +137,23 @@ def parse_bool(raw: str) -> bool:
 
 
 _AMOUNT = re.compile(
-    r"^([-+]?[\d.]+(?:[eE][-+]?\d+)?)\s*(万|亿)?\s*(?:元|人民币|人民币元|元人民币|%)?$"
+    r"^([-+]?[\d.]+(?:[eE][-+]?\d+)?)\s*(万|亿)?\s*(?:元|人民币|人民币元|元人民币)?$"
 )
+_PERCENT = re.compile(r"^([-+]?[\d.]+)\s*%$")
 _UNIT = {None: 1.0, "万": 1e4, "亿": 1e8}
 
 
-def parse_number(raw: str) -> float:
-    """Parse a decimal number, allowing thousands separators, a trailing ``%`` and an
-    amount in yuan as registries write it (``50万元``, ``1.2亿元``, ``300万人民币``).
-    Another currency (``100万美元``) is not a number in yuan and is refused."""
+def parse_number(raw: str, percent: bool = False) -> float:
+    """Parse a decimal number, allowing thousands separators and an amount in yuan as
+    registries write it (``50万元``, ``1.2亿元``, ``300万人民币``); with ``percent`` (a
+    share) ``60%`` too, which is 60. Another currency (``100万美元``) is not a number in
+    yuan and is refused."""
     text = unicodedata.normalize("NFKC", raw).strip().replace(",", "")
-    match = _AMOUNT.match(text)
+    share = _PERCENT.match(text) if percent else None
+    match = share or _AMOUNT.match(text)
     if match is None:
-        raise ValueError(f"{raw!r} is not a number (in yuan)")
-    value = float(match.group(1)) * _UNIT[match.group(2)]
+        raise ValueError(f"{raw!r} is not a number" + ("" if percent else " (in yuan)"))
+    value = float(match.group(1)) * (1.0 if share else _UNIT[match.group(2)])
     if value != value or value in (float("inf"), float("-inf")):
         raise ValueError(f"{raw!r} is not a finite number")
     return value

@@ -15,6 +15,9 @@ from riskgraph.etl.normalize import address_key, parse_bool, parse_date, parse_n
 from riskgraph.etl.pii import mask, mask_text, person_key
 from riskgraph.etl.readers import FileRejected
 
+# Columns people write sentences in: a resident ID typed into one is masked when stored.
+FREE_TEXT = frozenset({"name", "reason", "authority", "category", "channel"})
+
 
 def _identifier(raw: str) -> str:
     """A USCC or resident ID as typed: full-width characters and spaces inside folded
@@ -149,11 +152,11 @@ class RowValidator:
         raise RowError("bad_enum", f"{column} {raw!r} is not one of {', '.join(allowed)}")
 
     def _number(self, values: dict[str, str], column: str, low: float = 0.0,
-                high: float | None = None) -> float | None:
+                high: float | None = None, percent: bool = False) -> float | None:
         if column not in values:
             return None
         try:
-            number = parse_number(values[column])
+            number = parse_number(values[column], percent=percent)
         except ValueError as exc:
             raise RowError("bad_number", f"{column}: {values[column]!r} is not a number") from exc
         if number < low or (high is not None and number > high):
@@ -173,8 +176,9 @@ class RowValidator:
     def _props(self, record: Record, **props: Any) -> None:
         # Only columns the file carries are written: a file without a column leaves the
         # stored value alone, an empty cell in a carried column clears it. A resident ID
-        # written into free text (a penalty's reason) is masked before it is stored.
-        record["props"] = {k: mask_text(v) if isinstance(v, str) else v
+        # written into free text (a penalty's reason) is masked before it is stored; codes
+        # (task ids, item codes) are kept as they are, though some look like IDs.
+        record["props"] = {k: mask_text(v) if k in FREE_TEXT and isinstance(v, str) else v
                            for k, v in props.items() if k in self.columns}
 
     # -- kinds --------------------------------------------------------------------------
@@ -214,7 +218,7 @@ class RowValidator:
         if role == "legal_rep" and holder_kind != "person":
             raise RowError("bad_reference", "a legal representative is a person")
         rec.update(subject=subject, holder=holder, holder_kind=holder_kind, role=role)
-        self._props(rec, share_pct=self._number(v, "share_pct", 0.0, 100.0),
+        self._props(rec, share_pct=self._number(v, "share_pct", 0.0, 100.0, percent=True),
                     since=self._date(v, "since"))
         rec["props"] = {"pct" if k == "share_pct" else k: x for k, x in rec["props"].items()}
         return f"{subject}|{holder}|{role}"
