@@ -58,16 +58,19 @@ def address_key(raw: str) -> str:
 
 # Several numbers in one cell (``13800138000/13900139000``, ``0537-1234567；138…``).
 _PHONE_SEPARATOR = re.compile(r"[/;,、|]|或")
+_ONE_NUMBER = re.compile(
+    r"(?:(?:\+|00)?86[ -]?)?(?:0\d{2,3}[ -]?\d{7,8}|1\d{2}[ -]?\d{4}[ -]?\d{4})")
 
 
 def phone_key(raw: str) -> str | None:
     """Return the normalised phone number (the first usable one when a cell holds several),
     or None when it holds too few digits."""
     for part in _PHONE_SEPARATOR.split(unicodedata.normalize("NFKC", raw)):
-        # Numbers only spaces apart (``13800138000 13900139000``) are several numbers once
-        # their digits are more than one number has (a 0086 prefix and a landline: 15).
-        pieces = part.split() if len(re.sub(r"\D", "", part)) > 15 else [part]
-        for piece in pieces:
+        # Numbers only spaces apart (``13800138000 13900139000``, ``0537 1234567 138…``)
+        # are several numbers once their digits are more than one number has (a 0086
+        # prefix and a landline: 15): each mobile or area-coded landline is one.
+        many = len(re.sub(r"\D", "", part)) > 15
+        for piece in _ONE_NUMBER.findall(part) if many else [part]:
             key = _one_phone(piece)
             if key is not None:
                 return key
