@@ -50,7 +50,7 @@ def row(
         name,
         f"{r.days_earlier:.2f}",
         f"{100 * r.first_half_share:.2f}",
-        str(r.found_later),
+        f"{r.found_later:g}",
         "—" if auc is None else f"{auc:.4f}",
         "—" if cv is None else f"{cv:.4f}",
         "—" if delta is None else f"{delta[0]:+.2f} ± {delta[1]:.2f}",

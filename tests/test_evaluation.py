@@ -326,3 +326,66 @@ def test_top_share_lift() -> None:
     true = np.array([0.1, 0.1, 0.1, 0.7])
     assert top_share_lift(true, true, 0.25) == pytest.approx(0.7 / 0.25)
     assert top_share_lift(-true, true, 0.25) == pytest.approx(0.1 / 0.25)
+
+
+def test_tied_scores_give_the_expected_replay_of_a_random_order_within_the_tie() -> None:
+    import itertools
+
+    days = np.array([0, 0, 1, 1, 2, 3, 3, 4])
+    labels = np.array([1, 0, 0, 1, 1, 0, 1, 0])
+    scores = np.array([0.9, 0.5, 0.5, 0.5, 0.2, 0.2, 0.5, 0.1])  # runs of 4 and 2 equal
+    got = replay(days, scores, labels)
+    # by hand: every way of breaking the ties, each as likely
+    four = [1, 2, 3, 6]
+    two = [4, 5]
+    results = []
+    for p4 in itertools.permutations(range(4)):
+        for p2 in itertools.permutations(range(2)):
+            s = scores.astype(float).copy()
+            s[four] = 0.5 + 1e-3 * np.array(p4)
+            s[two] = 0.2 + 1e-3 * np.array(p2)
+            results.append(replay(days, s, labels, ties="order"))
+    for field in ("days_earlier", "first_half_share", "found_later", "found_earlier"):
+        assert getattr(got, field) == pytest.approx(np.mean([getattr(r, field) for r in results]))
+    # and the row order no longer matters
+    shuffled = np.random.default_rng(0).permutation(len(days))
+    again = replay(days[shuffled], scores[shuffled], labels[shuffled])
+    assert again.days_earlier == pytest.approx(got.days_earlier)
+
+
+@pytest.mark.parametrize("labels, dates, match", [
+    ([1.0, np.nan, 0.0, 1.0], None, "labels must be 0/1"),
+    (["Y", "N", "N", "Y"], None, "labels must be 0/1"),
+    ([1, 0, 0, 1], ["2024-01-01", None, "2024-01-02", "2024-01-03"], "missing"),
+    ([1, 0, 0, 1], [20240101, 20240101, 20240102, 20240103], "YYYYMMDD"),
+])
+def test_replay_refuses_labels_and_dates_it_cannot_read(labels, dates, match) -> None:
+    from riskgraph.models.replay import paired_bootstrap
+
+    dates = DAYS if dates is None else np.array(dates, dtype=object if None in dates else None)
+    with pytest.raises(ValueError, match=match):
+        replay(dates, [0.1, 0.2, 0.3, 0.4], labels)
+    with pytest.raises(ValueError, match=match):
+        paired_bootstrap(dates, labels, [0.1, 0.2, 0.3, 0.4], [0.4, 0.3, 0.2, 0.1])
+
+
+def test_paired_bootstrap_refuses_what_it_cannot_measure() -> None:
+    from riskgraph.models.replay import paired_bootstrap
+
+    with pytest.raises(ValueError, match="differ in length"):
+        paired_bootstrap(DAYS, [1, 0, 0, 1], [0.1, 0.2, 0.3], [0.4, 0.3, 0.2, 0.1])
+    with pytest.raises(ValueError, match="no positive"):
+        paired_bootstrap(DAYS, [0, 0, 0, 0], [0.1, 0.2, 0.3, 0.4], [0.4, 0.3, 0.2, 0.1])
+    with pytest.raises(ValueError, match="n_boot"):
+        paired_bootstrap(DAYS, [1, 0, 0, 1], [0.1, 0.2, 0.3, 0.4], [0.4, 0.3, 0.2, 0.1], n_boot=1)
+
+
+def test_top_k_counts_ties_at_the_cut_by_their_expected_hits() -> None:
+    y = np.array([1, 0, 1, 0, 0, 1, 0, 0, 0, 0])
+    s = np.array([0.9, 0.5, 0.5, 0.5, 0.5, 0.1, 0.1, 0.1, 0.1, 0.1])
+    (hit,) = top_k_hits(y, s, fractions=(0.2,))  # k = 2: 0.9, then one of four tied at 0.5
+    assert hit.hits == pytest.approx(1 + 1 / 4)
+    shuffled = np.random.default_rng(1).permutation(len(y))
+    (again,) = top_k_hits(y[shuffled], s[shuffled], fractions=(0.2,))
+    assert again.hits == pytest.approx(hit.hits)
+    assert "| 1.2 |" in render_markdown(evaluate(y, s, fractions=(0.2,)))

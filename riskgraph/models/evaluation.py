@@ -31,7 +31,7 @@ class TopKHit:
 
     fraction: float
     k: int
-    hits: int
+    hits: float  # expected, when scores tie at the cut
     hit_rate: float
     random_hit_rate: float
     lift: float | None
@@ -100,8 +100,10 @@ def top_k_hits(
     """Hit rate of the top fraction by score versus a uniform random draw of the same size.
 
     A uniform draw of ``k`` subjects without replacement has expected hit rate equal to
-    the prevalence, whatever ``k``; ``lift`` is the ratio. Ties at the cut are broken by
-    input order (stable sort), so the result is deterministic.
+    the prevalence, whatever ``k``; ``lift`` is the ratio. Subjects tied with the last one
+    in (equal scores across the cut) count by the expected hits of a random choice among
+    them, so the result does not depend on the order of the rows (``hits`` can then be
+    fractional).
     """
     y = np.asarray(y_true, dtype=np.float64)
     s = np.asarray(scores, dtype=np.float64)
@@ -111,7 +113,7 @@ def top_k_hits(
     out = []
     for fraction in fractions:
         k = max(1, int(math.ceil(fraction * len(y)))) if len(y) else 0
-        hits = int(y[order[:k]].sum())
+        hits = _expected_hits(y, s, order, k)
         rate = hits / k if k else float("nan")
         out.append(
             TopKHit(
@@ -125,6 +127,17 @@ def top_k_hits(
             )
         )
     return out
+
+
+def _expected_hits(y: np.ndarray, s: np.ndarray, order: np.ndarray, k: int) -> float:
+    """Hits among the ``k`` highest scores, the subjects tied at the cut taken at random."""
+    if k == 0:
+        return 0.0
+    cut = s[order[k - 1]]
+    above = s > cut
+    tied = s == cut
+    room = k - int(above.sum())
+    return float(y[above].sum() + room * y[tied].sum() / tied.sum())
 
 
 def evaluate(
@@ -168,6 +181,11 @@ def evaluate(
     )
 
 
+def _count(value: float) -> str:
+    """A count, with one decimal when it is an expectation over tied scores."""
+    return f"{int(value):,}" if float(value).is_integer() else f"{value:,.1f}"
+
+
 def _fmt(value: float | None, digits: int = 3, percent: bool = False) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
@@ -202,7 +220,7 @@ def render_markdown(evaluation: Evaluation, title: str = "Model evaluation") -> 
     for t in e.top_k:
         lift = "—" if t.lift is None else f"{t.lift:.2f}×"
         lines.append(
-            f"| {_fmt(t.fraction, percent=True)} | {t.k:,} | {t.hits:,} | "
+            f"| {_fmt(t.fraction, percent=True)} | {t.k:,} | {_count(t.hits)} | "
             f"{_fmt(t.hit_rate, percent=True)} | {_fmt(t.random_hit_rate, percent=True)} | "
             f"{lift} | {_fmt(t.share_of_positives, percent=True)} |"
         )
