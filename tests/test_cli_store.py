@@ -68,6 +68,21 @@ def test_store_down_is_a_clear_error(tmp_path: Path) -> None:
         assert result.returncode == 2
         assert "error [store_unavailable]" in result.stderr
         assert "Traceback" not in result.stderr
+        errors = [line for line in result.stderr.splitlines() if line.startswith("error [")]
+        assert len(errors) == 1 and result.stderr.strip().endswith(errors[0])  # one line
+
+
+def test_bad_settings_and_paths_are_one_line_errors(tmp_path: Path) -> None:
+    env = dict(os.environ, RISKGRAPH_HOME=str(tmp_path / "home"), RISKGRAPH_BOLT_PORT="abc")
+    bad_port = riskgraph(env, "db", "status", timeout=60)
+    assert bad_port.returncode == 2 and "error [invalid_input]" in bad_port.stderr
+    assert "Traceback" not in bad_port.stderr
+    env["RISKGRAPH_BOLT_PORT"] = str(embedded.free_port())
+    taken = tmp_path / "a_file"
+    taken.write_text("x")
+    exists = riskgraph(env, "generate", "--scale", "200", str(taken), timeout=120)
+    assert exists.returncode == 2 and "error [file_error]" in exists.stderr
+    assert "Traceback" not in exists.stderr
 
 
 def test_bad_class_cuts_are_a_clear_error_before_any_work(tmp_path: Path) -> None:

@@ -162,3 +162,7 @@ def test_verify_reads_the_hash_from_a_publication_file(tmp_path) -> None:
     publication(record, POP).to_csv(path, index=False)
     assert _published_hash(str(path)) == record["hash"]
     assert _published_hash(record["hash"]) == record["hash"] and _published_hash(None) is None
+    import pytest
+
+    with pytest.raises(FileNotFoundError):  # a mistyped path is not taken for a hash
+        _published_hash(str(tmp_path / "missing.csv"))

@@ -371,6 +371,19 @@ def test_bad_spec_is_a_clear_error(city: dict, session_store: Store) -> None:
     assert err.value.code == "ratio_out_of_range"
 
 
+def test_a_store_never_scored_is_not_drawn_from(city: dict, session_store: Store,
+                                                tmp_path: Path) -> None:
+    spec = load_spec(spec_for(session_store, "T-UNSCORED"))
+    try:
+        session_store.write("MATCH (s:Subject) REMOVE s.risk_class")
+        with pytest.raises(DrawError) as err:
+            make_draw(session_store, spec, tmp_path, created_at=dt.datetime(2026, 10, 2, 9))
+        assert err.value.code == "not_scored"
+        assert draw_queries.get(session_store, "T-UNSCORED") is None
+    finally:
+        score_queries.write_scores(session_store, city["scores"], city["model"].version, AS_OF)
+
+
 
 def test_two_tasks_of_one_window_make_one_visit_per_subject(city: dict, session_store: Store,
                                                              tmp_path: Path) -> None:

@@ -140,21 +140,24 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s %(message)s", stream=sys.stderr)
     logging.getLogger("neo4j").setLevel(logging.WARNING)
-    settings = Settings.from_env()
     try:
+        settings = Settings.from_env()
         return int(args.func(args, settings) or 0)
-    except StoreError as exc:
-        print(f"error [{exc.code}]: {exc}", file=sys.stderr)
-        return 2
-    except DrawError as exc:
-        print(f"error [{exc.code}]: {exc}", file=sys.stderr)
-        return 2
+    except (StoreError, DrawError) as exc:
+        return _error(exc.code, exc)
     except FileNotFoundError as exc:
-        print(f"error [not_found]: {exc}", file=sys.stderr)
-        return 2
-    except ValueError as exc:  # bad dates, specs or data a command cannot work with
-        print(f"error [invalid_input]: {exc}", file=sys.stderr)
-        return 2
+        return _error("not_found", exc)
+    except OSError as exc:  # an output path that is a folder, a file that already exists
+        return _error("file_error", exc)
+    except (ValueError, KeyError) as exc:  # bad dates, specs or data a command cannot use
+        return _error("invalid_input", exc)
+
+
+def _error(code: str, exc: BaseException) -> int:
+    """Print the error on one line (a driver's message may span several) and return 2."""
+    message = " ".join(str(exc).split())
+    print(f"error [{code}]: {message}", file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":

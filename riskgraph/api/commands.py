@@ -6,6 +6,7 @@ import argparse
 import datetime as dt
 import json
 import logging
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -119,6 +120,9 @@ def run_evaluate(settings: Settings, truth_dir: Path | None) -> dict[str, Any]:
         with _store(settings) as store:
             pop = population(store, dt.date.today().isoformat())
         merged = pop.dropna(subset=["prob"]).merge(truth_frame(truth_dir), on="uscc")
+        if merged.empty:
+            raise ValueError("no scored subject matches the truth file: run `riskgraph score` "
+                             "first (or check that the truth is of the city loaded)")
         prob = merged["prob"].astype(float).to_numpy()
         true = merged["true_prob"].astype(float).to_numpy()
         rho = merged["prob"].astype(float).corr(merged["true_prob"], method="spearman")
@@ -138,6 +142,9 @@ def _truth_column(truth: pd.DataFrame) -> str:
         if name in truth:
             return name
     numeric = truth.select_dtypes("number").columns
+    if not len(numeric):
+        raise ValueError("the truth file has no probability column "
+                         "(true_prob, violation_prob, prob or p_violation)")
     return str(numeric[0])
 
 
@@ -179,9 +186,12 @@ def draw_summary(record: dict[str, Any]) -> str:
 
 
 def _published_hash(published: str | None) -> str | None:
-    """The record hash a publication printed: the hash itself, or a publication CSV."""
-    if published is None or not Path(published).is_file():
+    """The record hash a publication printed: the hash itself (64 hex digits), or the
+    path of a publication CSV."""
+    if published is None or re.fullmatch(r"[0-9a-f]{64}", published):
         return published
+    if not Path(published).is_file():
+        raise FileNotFoundError(f"{published}: no such publication file (nor a record hash)")
     hashes = set(pd.read_csv(published, usecols=["record_hash"], dtype=str)["record_hash"])
     if len(hashes) != 1:
         raise ValueError(f"{published}: expected one record_hash, found {len(hashes)}")
@@ -338,6 +348,8 @@ def parse_ratios(text: str) -> dict[str, float]:
 def truth_frame(truth_dir: Path) -> pd.DataFrame:
     """Read a synthetic city's hidden truth as ``uscc, true_prob``."""
     truth = pd.read_csv(truth_dir / "subject_risk.csv")
+    if "uscc" not in truth:
+        raise ValueError(f"{truth_dir / 'subject_risk.csv'} has no uscc column")
     return truth.rename(columns={_truth_column(truth): "true_prob"})
 
 

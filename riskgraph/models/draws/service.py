@@ -84,6 +84,12 @@ def make_draw(store: Store, spec: DrawSpec, snapshots: Path, created_at: dt.date
     ensure_chain_constraint(store)
     inputs, fetch = read_inputs(store, spec, hub_cap)
     check_scope(spec, inputs.population)
+    classes = inputs.population["risk_class"].astype("string").fillna("").str.strip()
+    if len(classes) and (classes == "").all():
+        # Subjects registered since the last scoring are drawn at the base ratio (class U);
+        # nobody scored at all is a store that was never scored, not a uniform task.
+        raise InputError("no subject has a risk class: run `riskgraph score` first (a draw "
+                         "without classes would not be differentiated)", code="not_scored")
     fetched: list[pd.DataFrame] = []
 
     def conflicts(usccs: list[str]) -> pd.DataFrame:
