@@ -366,3 +366,12 @@ def test_id_shaped_codes_stay_and_spaced_ids_never_reach_the_quarantine(
     assert (row["t"], row["c"]) == (task, item)
     text = Path(report.quarantine_file).read_text()
     assert "missing_value" in text and person_id(8) not in text and spaced not in text
+
+
+def test_a_folder_with_no_input_file_is_an_error(store: Store, tmp_path: Path,
+                                                 pii_secret: bytes) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "README.txt").write_text("nothing here yet")
+    with pytest.raises(FileNotFoundError, match="holds no input file"):
+        run_load(store, folder, pii_secret)

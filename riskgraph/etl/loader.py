@@ -63,8 +63,12 @@ def load_folder(store: Store, folder: Path, options: LoadOptions) -> LoadReport:
     started = time.monotonic()
     report = LoadReport(source=str(folder), started_at=dt.datetime.now(dt.UTC).isoformat(),
                         quarantine_file=str(options.quarantine_path))
-    ensure_schema(store)
     plan, skipped = plan_files(folder)
+    if not plan:
+        kinds = ", ".join(contract.LOAD_ORDER)
+        raise FileNotFoundError(f"{folder} holds no input file (a file's name starts with "
+                                f"its kind: {kinds})")
+    ensure_schema(store)
     ctx = Context(today=options.today, pii_secret=options.pii_secret,
                   subjects=_existing(store, "subjects"), persons=_existing(store, "persons"))
     seen: dict[str, set[str]] = defaultdict(set)

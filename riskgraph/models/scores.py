@@ -31,7 +31,7 @@ CREDIT_INPUTS = ("list_serious_dishonest", "list_joint_punishment", "list_abnorm
                  "complaints_substantiated_12m")
 
 
-def score_subjects(frames: GraphFrames, model: TrainedModel, as_of: dt.date, *,
+def score_subjects(frames: GraphFrames, model: TrainedModel, as_of: dt.date | str, *,
                    links: Links | None = None, hub_cap: int = 30,
                    cuts: ClassCuts = DEFAULT_CUTS,
                    top_reasons: int = 3) -> pd.DataFrame:
@@ -41,6 +41,8 @@ def score_subjects(frames: GraphFrames, model: TrainedModel, as_of: dt.date, *,
     (with relative cuts they depend on the mean probability of the subjects scored).
     """
     started = time.monotonic()
+    if isinstance(as_of, str):  # an analyst's "2026-09-30"
+        as_of = dt.date.fromisoformat(as_of)
     links = links if links is not None else build_links(frames, hub_cap=hub_cap)
     feats = subject_features(frames, as_of, links)
     status = frames.subjects.set_index("uscc")["status"].reindex(feats.index)
