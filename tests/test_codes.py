@@ -95,7 +95,7 @@ def test_resident_id_of_other_scripts_digits_is_refused_not_crashed() -> None:
     ("在营（开业）", "active"), ("存续（在营、开业、在册）", "active"), ("未开业", "active"),
     ("吊销，未注销", "revoked"), ("吊销，已注销", "cancelled"), ("注销", "cancelled"),
     ("已注销", "cancelled"), ("注销中", "active"), ("拟注销", "active"),
-    ("简易注销公告中", "active"), ("迁出", None),
+    ("简易注销公告中", "active"), ("未注销", "active"), ("迁出", None),
 ])
 def test_registry_status_phrases(phrase: str, status: str | None) -> None:
     from riskgraph.etl.contract import enum_by_rule

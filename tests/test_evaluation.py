@@ -389,3 +389,10 @@ def test_top_k_counts_ties_at_the_cut_by_their_expected_hits() -> None:
     (again,) = top_k_hits(y[shuffled], s[shuffled], fractions=(0.2,))
     assert again.hits == pytest.approx(hit.hits)
     assert "| 1.2 |" in render_markdown(evaluate(y, s, fractions=(0.2,)))
+
+
+def test_top_k_refuses_nan_scores_and_caps_k_at_the_rows() -> None:
+    with pytest.raises(ValueError, match="NaN"):
+        top_k_hits([1, 0, 1], [0.5, np.nan, 0.1])
+    (everyone,) = top_k_hits([1, 0, 1], [0.5, 0.3, 0.1], fractions=(1.5,))
+    assert everyone.k == 3 and everyone.hits == 2

@@ -99,6 +99,8 @@ def test_an_iso_time_with_an_offset_is_the_day_in_china() -> None:
     assert parse_date("2024-03-04T20:00:00Z") == dt.date(2024, 3, 5)
     assert parse_date("2024-03-04T23:30:00-05:00") == dt.date(2024, 3, 5)
     assert parse_date("2024-03-05T10:30:00+08:00") == dt.date(2024, 3, 5)
+    assert parse_date("2024-03-04 20:00:00Z") == dt.date(2024, 3, 5)
+    assert parse_date("2024-03-04T20:00:00-05") == dt.date(2024, 3, 5)
 
 
 @pytest.mark.parametrize("raw", ["2024-03-05 junk", "2024-03-0510:00", "3/5/2024 0:00"])
@@ -112,6 +114,7 @@ def test_dates_with_trailing_junk_are_refused(raw: str) -> None:
     ("12/13800138000", "13800138000"), ("0537  1234567", "05371234567"),
     ("13800138000 13900139000", "13800138000"), ("0086 537 1234567", "05371234567"),
     ("0537 1234567 13800138000", "05371234567"), ("138 0013 8000 139 0013 9000", "13800138000"),
+    ("1234567 13800138000", "13800138000"), ("(0537) 1234567 13800138000", "05371234567"),
 ])
 def test_a_cell_with_several_numbers_keys_the_first_usable_one(raw: str, key: str) -> None:
     assert phone_key(raw) == key
@@ -139,4 +142,10 @@ def test_other_currencies_and_junk_are_not_numbers(raw: str) -> None:
 def test_masking_legacy_ids_but_not_registration_numbers() -> None:
     assert mask_text("旧证370802900101123号") == "旧证370802******123号"
     assert mask_text("注册号370800228012345") == "注册号370800228012345"
-    assert mask_text("证件３７０８８３１９７００７０７００１Ｘ") == "证件３７０８８３********００１Ｘ"
+    assert mask_text("证件３７０８８３１９７００７０７００１Ｘ") == "证件370883********001X"
+    # the groups of an ID may stand apart; phones, dates and other codes are left alone
+    assert mask_text("370802 19900101 123X / 370802-900101-123") == \
+        "370802********123X / 370802******123"
+    for text in ("举报人 0537 1234567 13800138000", "检查 2023-05-12 2023-06-01 2023-07-01",
+                 "0537-88120315-801", "13800190101-2345", "1234 5678 9012 3456 78"):
+        assert mask_text(text) == text

@@ -147,9 +147,9 @@ def main(argv: list[str] | None = None) -> int:
         return _error(exc.code, exc)
     except FileNotFoundError as exc:
         return _error("not_found", exc)
-    except OSError as exc:  # an output path that is a folder, a file that already exists
-        return _error("file_error", exc)
-    except (ValueError, KeyError) as exc:  # bad dates, specs or data a command cannot use
+    except (FileExistsError, IsADirectoryError, NotADirectoryError, PermissionError) as exc:
+        return _error("file_error", exc)  # an output path that is a folder, and the like
+    except ValueError as exc:  # bad dates, specs or data a command cannot use
         return _error("invalid_input", exc)
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from riskgraph.etl import contract
-from riskgraph.etl.pii import mask_text
+from riskgraph.etl.pii import mask_text, mask_value
 from riskgraph.etl.readers import BadLine, FileRejected, read_rows
 from riskgraph.etl.report import FileReport, LoadReport, Quarantine
 from riskgraph.etl.validate import Context, Record, RowError, RowValidator, map_header
@@ -179,7 +179,7 @@ def _load_file(store: Store, kind: str, path: Path, ctx: Context, seen: set[str]
 
 def _masked(raw: Any) -> Any:
     if isinstance(raw, dict):
-        return {k: mask_text(v) if isinstance(v, str) else v for k, v in raw.items()}
+        return {k: mask_value(v) if isinstance(v, str) else v for k, v in raw.items()}
     return mask_text(raw) if isinstance(raw, str) else raw
 
 

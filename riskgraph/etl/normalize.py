@@ -59,7 +59,8 @@ def address_key(raw: str) -> str:
 # Several numbers in one cell (``13800138000/13900139000``, ``0537-1234567；138…``).
 _PHONE_SEPARATOR = re.compile(r"[/;,、|]|或")
 _ONE_NUMBER = re.compile(
-    r"(?:(?:\+|00)?86[ -]?)?(?:0\d{2,3}[ -]?\d{7,8}|1\d{2}[ -]?\d{4}[ -]?\d{4})")
+    r"(?<!\d)(?:(?:\+|00)?86[ -]?)?"
+    r"(?:\(?0\d{2,3}\)?[ -]?\d{7,8}|1[3-9]\d[ -]?\d{4}[ -]?\d{4})(?!\d)")
 
 
 def phone_key(raw: str) -> str | None:
@@ -105,7 +106,7 @@ _TIME_PART = re.compile(r"(?:[ T]+|(?<=日))\d{1,2}(?:[:时]\d{1,2}.*|[:时].*)$
 
 
 _ISO_WITH_OFFSET = re.compile(
-    r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})$")
+    r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s?(?:Z|[+-]\d{2}(?::?\d{2})?)$")
 _CHINA = dt.timezone(dt.timedelta(hours=8))
 
 

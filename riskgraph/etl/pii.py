@@ -17,31 +17,46 @@ def mask(resident_id: str) -> str:
     return resident_id[:6] + "*" * (len(resident_id) - 10) + resident_id[-4:]
 
 
-# A resident ID in free text, its digits possibly split by single spaces or hyphens
-# (``370802 19900101 123X``), as IDs are accepted that way.
-_SEP = r"[ \t-]?"
+# A resident ID in free text: area, birth date, sequence and check character, the groups
+# possibly set apart by one space or hyphen (``370802 19900101 123X``). Only that shape,
+# with a real birth date, is masked: phone numbers, dates and other codes are left alone.
+_EDGE_BEFORE = r"(?<![0-9A-Za-z])(?<![0-9][ -])"
+_EDGE_AFTER = r"(?![0-9A-Za-z])(?![ -][0-9])"
 _ID_LIKE = re.compile(
-    rf"(?<![0-9A-Za-z])((?:\d{_SEP}){{17}}[\dXxＸｘ])(?![0-9A-Za-z])")
+    _EDGE_BEFORE + r"(\d{6})([ -]?)((?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]))"
+    r"\2(\d{3}[\dXxＸｘ])" + _EDGE_AFTER)
 # The 15-digit IDs issued before 1999 (area, YYMMDD, sequence), told from other 15-digit
 # numbers (old business registration numbers) by a birth date where the date goes.
-_LEGACY_ID_LIKE = re.compile(rf"(?<![0-9A-Za-z])((?:\d{_SEP}){{14}}\d)(?![0-9A-Za-z])")
-_LEGACY_DATE = re.compile(r"^\d{6}\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}$")
+_LEGACY_ID_LIKE = re.compile(
+    _EDGE_BEFORE + r"(\d{6})([ -]?)(\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]))"
+    r"\2(\d{3})" + _EDGE_AFTER)
+_SEPARATED = re.compile(r"[\s-]")
+
+
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９ＸｘＸ", "0123456789XxX")
 
 
 def mask_text(text: str) -> str:
-    """Mask anything shaped like a resident ID inside free text: every 18-character one,
-    and a 15-digit one whose middle is a date; digits split by single spaces or hyphens
-    count too."""
-    text = _ID_LIKE.sub(lambda m: _masked_digits(m.group(1), 6, 4), text)
-    return _LEGACY_ID_LIKE.sub(
-        lambda m: _masked_digits(m.group(1), 6, 3)
-        if _LEGACY_DATE.match(_compact(m.group(1))) else m.group(1), text)
+    """Mask anything shaped like a resident ID inside free text: an 18-character one and
+    a 15-digit one whose middle is a birth date, written whole or in its groups, in
+    half-width or full-width digits (a text where one is masked comes back half-width)."""
+    masked = _mask(text)
+    if masked == text and text.translate(_FULL_WIDTH) != text:
+        half = text.translate(_FULL_WIDTH)
+        masked_half = _mask(half)
+        return masked_half if masked_half != half else text
+    return masked
 
 
-def _compact(text: str) -> str:
-    return "".join(c for c in text if c not in " \t-")
+def _mask(text: str) -> str:
+    text = _ID_LIKE.sub(lambda m: m.group(1) + "*" * 8 + m.group(4)[-4:], text)
+    return _LEGACY_ID_LIKE.sub(lambda m: m.group(1) + "*" * 6 + m.group(4), text)
 
 
-def _masked_digits(text: str, head: int, tail: int) -> str:
-    digits = _compact(text)
-    return digits[:head] + "*" * (len(digits) - head - tail) + digits[-tail:]
+def mask_value(value: str) -> str:
+    """``mask_text``, and a cell that is a resident ID however it is spaced out
+    (``3 7 0 8 0 2 …``, as the loader accepts it) masked whole."""
+    compact = _SEPARATED.sub("", value)
+    if compact != value and (_ID_LIKE.fullmatch(compact) or _LEGACY_ID_LIKE.fullmatch(compact)):
+        return mask_text(compact)
+    return mask_text(value)

@@ -107,12 +107,14 @@ def top_k_hits(
     """
     y = np.asarray(y_true, dtype=np.float64)
     s = np.asarray(scores, dtype=np.float64)
+    if np.isnan(s).any():
+        raise ValueError("scores contain NaN")
     order = np.argsort(-s, kind="stable")
     prevalence = float(y.mean()) if len(y) else float("nan")
     n_pos = float(y.sum())
     out = []
     for fraction in fractions:
-        k = max(1, int(math.ceil(fraction * len(y)))) if len(y) else 0
+        k = min(len(y), max(1, int(math.ceil(fraction * len(y))))) if len(y) else 0
         hits = _expected_hits(y, s, order, k)
         rate = hits / k if k else float("nan")
         out.append(

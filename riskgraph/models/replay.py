@@ -215,4 +215,6 @@ def paired_bootstrap(
         gain_a = (d[i][y[i]] - _tied_slots(d[i], a[i], y[i], none)[0]).mean()
         gain_b = (d[i][y[i]] - _tied_slots(d[i], b[i], y[i], none)[0]).mean()
         diffs.append(gain_a - gain_b)
+    if len(diffs) < 2:
+        raise ValueError("fewer than 2 resamples held a positive label: too few to compare")
     return float(np.mean(diffs)), float(np.std(diffs, ddof=1))
