@@ -375,3 +375,16 @@ def test_a_folder_with_no_input_file_is_an_error(store: Store, tmp_path: Path,
     (folder / "README.txt").write_text("nothing here yet")
     with pytest.raises(FileNotFoundError, match="holds no input file"):
         run_load(store, folder, pii_secret)
+
+
+def test_a_mistyped_id_is_masked_in_the_quarantine_too(store: Store, tmp_path: Path,
+                                                       pii_secret: bytes) -> None:
+    folder = small_city(tmp_path / "in", n=2)
+    typo = "370802199013451234"  # month 13: refused as an ID, still a person's number
+    write_csv(folder, "persons_typo.csv", [{"person_id": typo, "name": "错号"}])
+    write_csv(folder, "penalties_typo.csv", [
+        {"penalty_id": "P8", "subject_uscc": uscc(1), "decided_on": "2099-01-01",
+         "severity": "general", "reason": f"当事人身份证{typo}"}])  # a future date: refused
+    report = run_load(store, folder, pii_secret)
+    text = Path(report.quarantine_file).read_text()
+    assert "bad_person_id" in text and "future_date" in text and typo not in text

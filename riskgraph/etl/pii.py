@@ -53,10 +53,19 @@ def _mask(text: str) -> str:
     return _LEGACY_ID_LIKE.sub(lambda m: m.group(1) + "*" * 6 + m.group(4), text)
 
 
+# In a rejected row (the quarantine) anything ID-sized goes, valid or not: a row is often
+# rejected because its ID is mistyped (a month 13), and it must not be kept in clear.
+_ID_SIZED = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8})(\d{3}[\dXx])(?![0-9A-Za-z])")
+_WHOLE_ID = re.compile(r"\d{17}[\dXx]|\d{15}")
+
+
 def mask_value(value: str) -> str:
-    """``mask_text``, and a cell that is a resident ID however it is spaced out
-    (``3 7 0 8 0 2 …``, as the loader accepts it) masked whole."""
-    compact = _SEPARATED.sub("", value)
-    if compact != value and (_ID_LIKE.fullmatch(compact) or _LEGACY_ID_LIKE.fullmatch(compact)):
-        return mask_text(compact)
-    return mask_text(value)
+    """Mask a cell of a rejected row: ``mask_text``, every 18-character ID-sized number
+    whatever its date, and a cell that is an ID-sized number however it is spaced out
+    (``3 7 0 8 0 2 …``, as the loader accepts an ID)."""
+    half = value.translate(_FULL_WIDTH)
+    compact = _SEPARATED.sub("", half)
+    if _WHOLE_ID.fullmatch(compact):
+        return compact[:6] + "*" * (len(compact) - 10) + compact[-4:]
+    text = mask_text(value)
+    return _ID_SIZED.sub(lambda m: m.group(1) + "*" * 8 + m.group(3)[-4:], text)
