@@ -37,8 +37,9 @@ _FULL_WIDTH = str.maketrans("０１２３４５６７８９ＸｘＸ", "01234567
 
 
 def mask_text(text: str) -> str:
-    """Mask anything shaped like a resident ID inside free text: an 18-character one and
-    a 15-digit one whose middle is a birth date, written whole or in its groups, in
+    """Mask anything shaped like a resident ID inside free text: 18 characters written
+    together (whatever the date: a mistyped ID is still someone's), its groups set apart
+    when the middle one is a birth date, and a 15-digit one whose middle is a date; in
     half-width or full-width digits (a text where one is masked comes back half-width)."""
     masked = _mask(text)
     if masked == text and text.translate(_FULL_WIDTH) != text:
@@ -50,22 +51,22 @@ def mask_text(text: str) -> str:
 
 def _mask(text: str) -> str:
     text = _ID_LIKE.sub(lambda m: m.group(1) + "*" * 8 + m.group(4)[-4:], text)
+    # 18 characters written together are masked whatever the date (a mistyped ID)
+    text = _ID_SIZED.sub(lambda m: m.group(1) + "*" * 8 + m.group(3)[-4:], text)
     return _LEGACY_ID_LIKE.sub(lambda m: m.group(1) + "*" * 6 + m.group(4), text)
 
 
-# In a rejected row (the quarantine) anything ID-sized goes, valid or not: a row is often
-# rejected because its ID is mistyped (a month 13), and it must not be kept in clear.
+# 18 characters written together: masked whatever their date (a row is often rejected
+# because its ID is mistyped, a month 13, and it must not be kept in clear).
 _ID_SIZED = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8})(\d{3}[\dXx])(?![0-9A-Za-z])")
 _WHOLE_ID = re.compile(r"\d{17}[\dXx]|\d{15}")
 
 
 def mask_value(value: str) -> str:
-    """Mask a cell of a rejected row: ``mask_text``, every 18-character ID-sized number
-    whatever its date, and a cell that is an ID-sized number however it is spaced out
-    (``3 7 0 8 0 2 …``, as the loader accepts an ID)."""
+    """Mask a cell of a rejected row: ``mask_text``, and a cell that is an ID-sized number
+    however it is spaced out (``3 7 0 8 0 2 …``, as the loader accepts an ID)."""
     half = value.translate(_FULL_WIDTH)
     compact = _SEPARATED.sub("", half)
     if _WHOLE_ID.fullmatch(compact):
         return compact[:6] + "*" * (len(compact) - 10) + compact[-4:]
-    text = mask_text(value)
-    return _ID_SIZED.sub(lambda m: m.group(1) + "*" * 8 + m.group(3)[-4:], text)
+    return mask_text(value)
