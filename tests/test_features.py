@@ -485,3 +485,18 @@ def test_an_address_or_phone_shared_only_later_is_not_shared_yet() -> None:
                  insp("I1", "S0", "2024-08-01"))
     rows = inspection_features(frames)
     assert rows.loc[["I0", "I1"], "address_shared_by"].tolist() == [1, 2]
+
+
+def test_industry_share_is_of_the_subjects_that_existed() -> None:
+    frames = make(subjects=[subject("S0"), subject("S1", industry="food"),
+                            subject("S2", registered_on="2024-06-01"),
+                            subject("S3", industry="food", registered_on=None),
+                            subject("S4", industry=None)])
+    before = subject_features(frames, D(2024, 1, 1))["industry_share"]
+    assert before["S0"] == pytest.approx(1 / 4) and before["S1"] == pytest.approx(2 / 4)
+    after = subject_features(frames, D(2024, 7, 1))["industry_share"]
+    assert after["S0"] == pytest.approx(2 / 5) and np.isnan(after["S4"])
+    frames = add(frames, "inspections", insp("I0", "S0", "2024-01-01"),
+                 insp("I1", "S0", "2024-07-01"))
+    rows = inspection_features(frames)
+    assert rows.loc[["I0", "I1"], "industry_share"].tolist() == pytest.approx([1 / 4, 2 / 5])

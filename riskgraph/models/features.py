@@ -12,8 +12,9 @@ sharing an address or phone, only include subjects registered before t, and a su
 registered after t has no features as of t. Two things still see the links of subjects
 registered later: which subjects are exactly two hops away (a path may pass through a
 later subject; the one it reaches counts only if it existed) and which connected component
-a subject is in. Both would need the graph rebuilt per snapshot. ``industry_share`` is
-today's share. ``status`` is not used: it is today's status, not t's.
+a subject is in. Both would need the graph rebuilt per snapshot. ``industry_share`` is the
+industry's share of the subjects that existed at t. ``status`` is not used: it is today's
+status, not t's.
 
 Features (all float, NaN where undefined):
 - own: ``age_years``; ``kind_code`` (enterprise 0, individual 1, cooperative 2, branch 3);
@@ -177,6 +178,38 @@ def _frame(out: dict[str, np.ndarray], index: pd.Index, hist: _History,
     return pd.DataFrame(cols, index=index)
 
 
+class _IndustryShares:
+    """Each subject's industry's share of the subjects that existed on a day (registered
+    before it, or of unknown registration date): how common its trade was then."""
+
+    _SPAN = 1 << 32  # days of one industry, offset so that dates before 1970 sort too
+
+    def __init__(self, codes: np.ndarray, registered: np.ndarray, reg_ok: np.ndarray) -> None:
+        self.codes = codes
+        n_ind = int(codes.max()) + 1 if len(codes) and codes.max() >= 0 else 0
+        dated = reg_ok
+        self.undated = np.bincount(codes[~dated & (codes >= 0)], minlength=n_ind)
+        self.undated_all = int((~dated).sum())
+        self.days_all = np.sort(registered[dated])
+        keep = dated & (codes >= 0)
+        self.keys = np.sort(self._key(codes[keep], registered[keep]))
+        self.starts = np.searchsorted(self.keys, self._key(np.arange(n_ind), -(1 << 31)))
+
+    def _key(self, code: np.ndarray, day: np.ndarray | int) -> np.ndarray:
+        return np.asarray(code, np.int64) * self._SPAN + (np.asarray(day, np.int64) + (1 << 31))
+
+    def at(self, subj: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """The share for each (subject, day); NaN for a subject without an industry."""
+        code = self.codes[subj]
+        known = code >= 0
+        c = np.where(known, code, 0)
+        mine = (np.searchsorted(self.keys, self._key(c, t), side="left") - self.starts[c]
+                + self.undated[c] if len(self.undated) else np.zeros(len(subj)))
+        total = np.searchsorted(self.days_all, t, side="left") + self.undated_all
+        share = np.divide(mine, total, out=np.full(len(subj), np.nan), where=total > 0)
+        return np.where(known, share, np.nan)
+
+
 class _History:
     """Frames turned into sorted event arrays over subject (and person) positions."""
 
@@ -185,11 +218,9 @@ class _History:
         sub = frames.subjects
         self.registered, self.reg_ok = days_of(sub["registered_on"])
         codes, names = pd.factorize(sub["industry"].astype("str"))
-        known = codes >= 0
-        share = np.bincount(codes[known], minlength=len(names)) / max(len(codes), 1)
         stable = np.array([_stable_code(str(v)) for v in names] + [np.nan])
         self.industry_code = stable[codes]  # code -1 (missing) takes the trailing NaN
-        self.industry_share = np.where(known, np.append(share, np.nan)[codes], np.nan)
+        self._shares = _IndustryShares(codes, self.registered, self.reg_ok)
         self.kind_code = sub["kind"].map(KIND_CODES).astype(float).to_numpy()
         self.key_sector = sub["key_sector"].astype("boolean").astype("Float64").to_numpy(
             float, na_value=np.nan
@@ -263,7 +294,7 @@ def _own_sorted(h: _History, subj: np.ndarray, t: np.ndarray) -> dict[str, np.nd
     out["age_years"] = np.where(h.reg_ok[subj], (t - h.registered[subj]) / 365.25, np.nan)
     out["kind_code"] = h.kind_code[subj]
     out["industry_code"] = h.industry_code[subj]
-    out["industry_share"] = h.industry_share[subj]
+    out["industry_share"] = h._shares.at(subj, t)
     out["key_sector"] = h.key_sector[subj]
     out["registered_capital_log"] = h.capital_log[subj]
     out["complaints"] = h.complaints.count(subj, t)
