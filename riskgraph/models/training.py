@@ -61,7 +61,7 @@ class TrainedModel:
 # by the hidden truth rises by about 0.004 over the estimator's defaults, where larger trees
 # or more iterations lower it: a noisy label rewards regularisation, and more rows allow
 # larger leaves. A small city keeps the default leaves. (Measured before the estimator
-# chose its trees on the holdout; at this size it keeps 170-200 of the 200 it may grow, seed by seed.)
+# chose its trees on the holdout; at this size it keeps 170-200 of the 200 it may grow.)
 MAX_FEATURES = 0.5
 LEAF_SHARE = 0.001
 
