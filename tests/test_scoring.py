@@ -8,14 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from riskgraph.models.reasons import Phrase, reason_codes, reason_phrase
 from riskgraph.models.scoring import (
     ClassCuts,
-    Phrase,
     credit_grade,
     penalty_counts,
     quantile_cut_points,
-    reason_codes,
-    reason_phrase,
     risk_class,
 )
 
@@ -156,7 +154,7 @@ def test_reason_phrases_patterns_overrides_and_fallback() -> None:
 
 def test_every_feature_has_a_plain_language_reason() -> None:
     from riskgraph.models.features import FEATURE_NAMES
-    from riskgraph.models.scoring import reason_phrase
+    from riskgraph.models.reasons import reason_phrase
 
     for name in FEATURE_NAMES:
         phrase = reason_phrase(name)
@@ -165,7 +163,7 @@ def test_every_feature_has_a_plain_language_reason() -> None:
 
 
 def test_reasons_need_values_that_bear_their_phrase_out() -> None:
-    from riskgraph.models.scoring import reason_evidence
+    from riskgraph.models.reasons import reason_evidence
 
     frame = pd.DataFrame({
         "inspection_failure_rate_shrunk": [0.9, 0.95, 0.1],
@@ -198,7 +196,7 @@ def test_reasons_need_values_that_bear_their_phrase_out() -> None:
 def test_every_feature_has_an_evidence_rule_that_exists() -> None:
     from riskgraph.models.features import FEATURE_NAMES
     from riskgraph.models.phrases import EVIDENCE
-    from riskgraph.models.scoring import reason_evidence
+    from riskgraph.models.reasons import reason_evidence
 
     assert set(EVIDENCE) <= set(FEATURE_NAMES)
     frame = pd.DataFrame(np.ones((2, len(FEATURE_NAMES))), columns=list(FEATURE_NAMES))

@@ -8,7 +8,7 @@ an inspector would look at, not the feature's name.
 from __future__ import annotations
 
 # (zh, en) per feature of riskgraph.models.features.FEATURE_NAMES not covered by the
-# patterns in riskgraph.models.scoring.
+# patterns in riskgraph.models.reasons.
 FEATURE_PHRASES: dict[str, tuple[str, str]] = {
     "kind_code": ("主体类型", "kind of business"),
     "industry_code": ("所属行业风险较高", "an industry with more violations"),

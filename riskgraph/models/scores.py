@@ -13,15 +13,8 @@ import pandas as pd
 from riskgraph.models.features import subject_features
 from riskgraph.models.frames import GraphFrames
 from riskgraph.models.linkage import Links, build_links
-from riskgraph.models.scoring import (
-    ClassCuts,
-    credit_grade,
-    penalty_counts,
-    reason_codes,
-    reason_evidence,
-    reason_phrase,
-    risk_class,
-)
+from riskgraph.models.reasons import reason_codes, reason_evidence, reason_phrase
+from riskgraph.models.scoring import ClassCuts, credit_grade, penalty_counts, risk_class
 from riskgraph.models.training import TrainedModel
 
 log = logging.getLogger(__name__)
