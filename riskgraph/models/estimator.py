@@ -151,8 +151,7 @@ class RiskClassifier(ClassifierMixin, BaseEstimator):
             )
         self.classes_ = classes
         y01 = (y == self.classes_[1]).astype(np.int64)
-        self.empty_features_ = np.flatnonzero(np.isnan(X).all(axis=0))
-        X = _without_empty_columns(X)
+        X, self.empty_features_ = _without_empty_columns(X)
         w = None  # unweighted: scikit-learn's own unweighted paths, bit for bit
         if sample_weight is not None:
             w = _check_sample_weight(sample_weight, X, dtype=np.float64,
@@ -191,7 +190,7 @@ class RiskClassifier(ClassifierMixin, BaseEstimator):
         old, new = slice(None, fit_rows), slice(fit_rows, None)
         w_old, w_new = (None, None) if w is None else (w[old], w[new])
         # A source that starts late is empty in the older rows alone.
-        X_old = _without_empty_columns(X[old])
+        X_old, _ = _without_empty_columns(X[old])
         holdout_booster = self._make_booster(seed).fit(X_old, y01[old], sample_weight=w_old)
         if self.early_stopping:
             trees, raw = _fewest_loss_trees(holdout_booster, X[new], y01[new], w_new,
@@ -316,17 +315,19 @@ class RiskClassifier(ClassifierMixin, BaseEstimator):
         return out
 
 
-def _without_empty_columns(X: NDArray[np.float64]) -> NDArray[np.float64]:
-    """``X`` with every column that holds no value set to 0 (a copy, if there is one): a
-    feature without a single value (a city whose exports carry no phones, a source that
-    starts after the training window) cannot be binned; as a constant no tree splits on
-    it, so it adds nothing and costs nothing."""
+def _without_empty_columns(
+    X: NDArray[np.float64],
+) -> tuple[NDArray[np.float64], NDArray[np.intp]]:
+    """``X`` with every column that holds no value set to 0 (a copy, if there is one), and
+    the indices of those columns: a feature without a single value (a city whose exports
+    carry no phones, a source that starts after the training window) cannot be binned; as
+    a constant no tree splits on it, so it adds nothing and costs nothing."""
     empty = np.isnan(X).all(axis=0)
     if not empty.any():
-        return X
+        return X, np.flatnonzero(empty)
     X = X.copy()
     X[:, empty] = 0.0
-    return X
+    return X, np.flatnonzero(empty)
 
 
 def _fewest_loss_trees(

@@ -79,14 +79,19 @@ def as_labels(labels: ArrayLike) -> NDArray[np.bool_]:
     return values == 1.0
 
 
-def simulated_days(days: ArrayLike, scores: ArrayLike) -> NDArray[np.int64]:
-    """Give the real visit slots, earliest first, to subjects in descending score."""
-    d = np.asarray(days, dtype=np.int64)
+def _checked_scores(d: NDArray[np.int64], scores: ArrayLike) -> NDArray[np.float64]:
     s = np.asarray(scores, dtype=np.float64)
     if d.shape != s.shape:
         raise ValueError(f"dates and scores differ in shape: {d.shape} vs {s.shape}")
     if np.isnan(s).any():
         raise ValueError("scores contain NaN")
+    return s
+
+
+def simulated_days(days: ArrayLike, scores: ArrayLike) -> NDArray[np.int64]:
+    """Give the real visit slots, earliest first, to subjects in descending score."""
+    d = np.asarray(days, dtype=np.int64)
+    s = _checked_scores(d, scores)
     sim = np.empty_like(d)
     sim[np.argsort(-s, kind="stable")] = np.sort(d, kind="stable")
     return sim
@@ -134,11 +139,7 @@ def _tied_slots(d: NDArray[np.int64], scores: ArrayLike, y: NDArray[np.bool_],
     """For each positive: the mean day of the slots its run of equal scores shares, the
     share of them in the first half, and the chances its slot is after / before its real
     day (a random order within the run)."""
-    s = np.asarray(scores, dtype=np.float64)
-    if s.shape != d.shape:
-        raise ValueError(f"dates and scores differ in shape: {d.shape} vs {s.shape}")
-    if np.isnan(s).any():
-        raise ValueError("scores contain NaN")
+    s = _checked_scores(d, scores)
     order = np.argsort(-s, kind="stable")
     slots = np.sort(d, kind="stable")
     run_start = np.r_[True, np.diff(s[order]) != 0]
@@ -206,12 +207,12 @@ def paired_bootstrap(
     if n_boot < 2:
         raise ValueError("n_boot must be at least 2 to give a spread")
     rng = np.random.default_rng(random_state)
+    none = np.empty(0, dtype=np.int64)  # the first half is not needed here
     diffs = []
     for _ in range(n_boot):
         i = rng.integers(0, len(d), len(d))
         if not y[i].any():
             continue
-        none = np.empty(0, dtype=np.int64)  # the first half is not needed here
         gain_a = (d[i][y[i]] - _tied_slots(d[i], a[i], y[i], none)[0]).mean()
         gain_b = (d[i][y[i]] - _tied_slots(d[i], b[i], y[i], none)[0]).mean()
         diffs.append(gain_a - gain_b)

@@ -174,19 +174,17 @@ def _check_split(train_rows: pd.DataFrame, test_rows: pd.DataFrame,
             f"{'one day' if days.nunique() == 1 else 'the newest days'} "
             f"({_day(days.min())} … {_day(days.max())}): training takes the older inspections "
             "and tests on the newer ones, so it needs inspections from more days")
-    periods = (("training", train_rows, "a smaller"), ("test", test_rows, "a larger"))
-    for name, part, hint in periods:
+    periods = (("training", "older", 1 - test_fraction, train_rows, "trained", "a smaller"),
+               ("test", "newest", test_fraction, test_rows, "evaluated", "a larger"))
+    for name, which, share, part, verb, hint in periods:
         fails = int(part["label"].sum())
         if fails in (0, len(part)):
             outcome = "failed" if fails == 0 else "passed"
             raise ValueError(
                 f"the {name} period ({_day(part['inspected_on'].min())} … "
-                f"{_day(part['inspected_on'].max())}, the "
-                f"{'older' if name == 'training' else 'newest'} "
-                f"{1 - test_fraction if name == 'training' else test_fraction:.0%} of "
-                f"inspections) has no {outcome} inspection among its {len(part):,}: the model "
-                f"cannot be {'trained' if name == 'training' else 'evaluated'}; load more "
-                f"inspections or try {hint} --test-fraction")
+                f"{_day(part['inspected_on'].max())}, the {which} {share:.0%} of inspections) "
+                f"has no {outcome} inspection among its {len(part):,}: the model cannot be "
+                f"{verb}; load more inspections or try {hint} --test-fraction")
 
 
 def _unused(names: list[str]) -> str:
