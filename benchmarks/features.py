@@ -139,10 +139,14 @@ def random_frames(n: int, seed: int) -> GraphFrames:
         "listed_on": listed,
         "removed_on": removed.where((rng.random(n_sl + n_pl) < 0.4) & (removed < END)),
     })
+    ties = pd.concat([person_ties, corp_ties], ignore_index=True)
+    # One role in eight began after its subject's registration (a change of legal
+    # representative, a new shareholder); the others carry no day. Drawn last, so the
+    # other tables are as they were before roles had days.
+    ties["since"] = days(len(ties)).where(rng.random(len(ties)) < 0.125)
     return GraphFrames(
         subjects=subjects, complaints=complaints, penalties=penalties, inspections=inspections,
-        list_entries=list_entries, ties=pd.concat([person_ties, corp_ties], ignore_index=True),
-        addresses=addresses, phones=phones,
+        list_entries=list_entries, ties=ties, addresses=addresses, phones=phones,
     )
 
 

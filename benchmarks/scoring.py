@@ -79,7 +79,7 @@ def frames_from_city(folder: Path) -> GraphFrames:
         ties=pd.DataFrame({"subject_uscc": r.subject_uscc,
                            "holder_key": np.where(person, r.holder_person_id, r.holder_uscc),
                            "holder_kind": np.where(person, "person", "subject"), "role": r.role,
-                           "share_pct": num(r.share_pct)}),
+                           "share_pct": num(r.share_pct), "since": day(r.since)}),
         addresses=pd.DataFrame({"subject_uscc": s.uscc, "address_key": addresses}).dropna(),
         phones=pd.DataFrame({"subject_uscc": s.uscc, "phone_key": phones}).dropna(),
     )

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from riskgraph.models.events import day_of
 from riskgraph.models.features import (
     FEATURE_NAMES,
     GRAPH_FEATURES,
@@ -27,7 +28,7 @@ def table(name: str, rows: list[dict]) -> pd.DataFrame:
     """A table of one kind from dicts; absent columns are NA, *_on columns are dates."""
     df = pd.DataFrame(rows, columns=list(COLUMNS[name]))
     for col in df.columns:
-        if col.endswith("_on"):
+        if col.endswith("_on") or col == "since":
             df[col] = pd.to_datetime(df[col])
     return df
 
@@ -60,8 +61,9 @@ def add(frames: GraphFrames, name: str, *rows: dict) -> GraphFrames:
     return dataclasses.replace(frames, **{name: new})
 
 
-def tie(s: str, holder: str, role: str = "legal_rep", kind: str = "person") -> dict:
-    return dict(subject_uscc=s, holder_key=holder, holder_kind=kind, role=role)
+def tie(s: str, holder: str, role: str = "legal_rep", kind: str = "person",
+        since: str | None = None) -> dict:
+    return dict(subject_uscc=s, holder_key=holder, holder_kind=kind, role=role, since=since)
 
 
 def pen(
@@ -381,6 +383,104 @@ def test_linked_subjects_registered_after_t_are_not_counted() -> None:
     )
     assert at(frames, D(2024, 1, 1), "S0")["linked_subjects_1hop"] == 0
     assert at(frames, D(2024, 7, 1), "S0")["linked_subjects_1hop"] == 1
+
+
+def test_a_path_through_a_subject_registered_later_is_not_there_yet() -> None:
+    # S0 -P- S1 -Q- S2, S1 registered in June 2024: before, S0 and S2 are not 2 hops
+    # apart and each is a cluster of one
+    frames = make(
+        subjects=[subject("S0"), subject("S1", registered_on="2024-06-01"), subject("S2")],
+        ties=[tie("S0", "P"), tie("S1", "P"), tie("S1", "Q"), tie("S2", "Q")],
+        penalties=[pen("S2", "2023-09-01")],
+    )
+    before, after = at(frames, D(2024, 1, 1), "S0"), at(frames, D(2024, 7, 1), "S0")
+    assert before[["linked_subjects_2hop", "linked_2hop_penalties", "cluster_size"]].tolist() \
+        == [0, 0, 1]
+    assert after[["linked_subjects_2hop", "linked_2hop_penalties", "cluster_size"]].tolist() \
+        == [1, 1, 3]
+    assert before["propagated_risk"] == 0 and after["propagated_risk"] > 0
+    frames = add(frames, "inspections", insp("I0", "S0", "2024-01-02"),
+                 insp("I1", "S0", "2024-08-01"))
+    rows = inspection_features(frames)
+    assert rows.loc[["I0", "I1"], "linked_2hop_penalties"].tolist() == [0, 1]
+    assert rows.loc[["I0", "I1"], "cluster_size"].tolist() == [1, 3]
+
+
+def test_a_role_begun_after_t_does_not_link_yet() -> None:
+    # P has run S0 all along and takes over S1, penalised in 2023, in June 2024
+    frames = make(
+        2,
+        ties=[tie("S0", "P"), tie("S1", "P", since="2024-06-01")],
+        penalties=[pen("S1", "2023-01-01", "serious")],
+    )
+    cols = ["linked_subjects_1hop", "linked_by_person", "legal_rep_other_subjects",
+            "legal_rep_other_serious_penalties", "owner_others"]
+    assert at(frames, D(2024, 6, 1), "S0")[cols].tolist() == [0, 0, 0, 0, 0]
+    assert at(frames, D(2024, 6, 2), "S0")[cols].tolist() == [1, 1, 1, 1, 1]
+    # a shareholding and a branch count from their own day too
+    frames = make(2, ties=[tie("S1", "S0", "shareholder", "subject", since="2024-06-01")])
+    assert at(frames, D(2024, 1, 1), "S0")["linked_by_ownership"] == 0
+    assert at(frames, D(2024, 7, 1), "S0")["linked_by_ownership"] == 1
+
+
+def test_a_pair_linked_directly_later_was_two_hops_apart_before() -> None:
+    # S0 -P- S1 -Q- S2 from the start; S0 and S2 share R from June 2024
+    frames = make(3, ties=[tie("S0", "P"), tie("S1", "P"), tie("S1", "Q"), tie("S2", "Q"),
+                           tie("S0", "R", "executive", since="2024-06-01"),
+                           tie("S2", "R", "executive")])
+    cols = ["linked_subjects_1hop", "linked_subjects_2hop"]
+    assert at(frames, D(2024, 1, 1), "S0")[cols].tolist() == [1, 1]
+    assert at(frames, D(2024, 7, 1), "S0")[cols].tolist() == [2, 0]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_graph_on_a_day_is_the_graph_built_from_what_existed_that_day(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = 80
+    days = pd.date_range("2018-01-01", "2025-12-31", freq="D")
+
+    def day() -> pd.Timestamp | None:
+        return None if rng.random() < 0.2 else days[rng.integers(len(days))]
+
+    subs = [subject(f"S{i}", registered_on=day()) for i in range(n)]
+    roles = ["legal_rep", "shareholder", "executive"]
+    ties = [tie(f"S{rng.integers(n)}", f"P{rng.integers(40)}", str(rng.choice(roles)),
+                since=day()) for _ in range(90)]
+    ties += [tie(f"S{rng.integers(n)}", f"S{rng.integers(n)}",
+                 str(rng.choice(["shareholder", "branch_of"])), "subject", since=day())
+             for _ in range(15)]
+    frames = make(
+        subjects=subs, ties=ties,
+        addresses=[dict(subject_uscc=f"S{i}", address_key=f"a{rng.integers(30)}")
+                   for i in rng.integers(n, size=50)],
+        phones=[dict(subject_uscc=f"S{i}", phone_key=f"p{rng.integers(30)}")
+                for i in rng.integers(n, size=40)],
+    )
+    links = build_links(frames, hub_cap=1000)  # no cap: sizes differ from day to day
+    reg = frames.subjects.set_index("uscc")["registered_on"]
+    for t in pd.to_datetime(["2019-06-01", "2021-01-01", "2023-03-15", "2026-01-01"]):
+        def existed(col: pd.Series, t: pd.Timestamp = t) -> np.ndarray:
+            r = reg.reindex(col.astype(str)).to_numpy()
+            return (pd.isna(r) | (r < t)) & col.notna().to_numpy()
+
+        ty = frames.ties
+        ok = existed(ty["subject_uscc"]) & (ty["since"].isna() | (ty["since"] < t)).to_numpy()
+        ok &= (ty["holder_kind"] == "person").to_numpy() | existed(ty["holder_key"])
+        then = dataclasses.replace(
+            frames, ties=ty[ok],
+            addresses=frames.addresses[existed(frames.addresses["subject_uscc"])],
+            phones=frames.phones[existed(frames.phones["subject_uscc"])])
+        rebuilt = build_links(then, hub_cap=1000)
+        view = links.at(day_of(t.date()))
+        for name in ("adjacency", "kinds", "two_hop", "persons", "legal_reps"):
+            got, want = getattr(view, name), getattr(rebuilt, name)
+            if name in ("persons", "legal_reps"):  # person columns: match them by key
+                assert got.count_nonzero() == want.nnz
+                got = got[:, view.person_keys.get_indexer(rebuilt.person_keys)]
+            assert (got != want).nnz == 0, (t, name)
+        # the same partition into components
+        pairs = set(zip(view.component, rebuilt.component, strict=True))
+        assert len(pairs) == len(set(view.component)) == len(set(rebuilt.component))
 
 
 def test_random_frames_match_a_naive_computation() -> None:

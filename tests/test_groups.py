@@ -17,7 +17,8 @@ D = dt.date
 
 
 def random_frames(seed: int, n: int = 80, *, rich: bool = False):
-    """Random frames; ``rich`` adds every kind of standardised event (substantiated
+    """Random frames (a third of the legal representatives take over on a day of the
+    records); ``rich`` adds every kind of standardised event (substantiated
     complaints, penalties of each severity, list entries back before the others), a
     subject without an industry, one without a registration day and late registrations."""
     rng = np.random.default_rng(seed)
@@ -43,7 +44,9 @@ def random_frames(seed: int, n: int = 80, *, rich: bool = False):
                    for i in range(n)],
         phones=[dict(subject_uscc=f"S{i}", phone_key=f"p{rng.integers(30)}")
                 for i in range(n) if rng.random() < 0.8],
-        ties=[tie(f"S{i}", f"P{rng.integers(25)}") for i in range(n)],
+        # a third of the legal representatives took over later
+        ties=[tie(f"S{i}", f"P{rng.integers(25)}", since=day() if rng.random() < 0.33 else None)
+              for i in range(n)],
         inspections=[insp(f"I{k}", f"S{rng.integers(n)}", day(), str(rng.choice(outcomes)))
                      for k in range(400)],
         complaints=[dict(subject_uscc=f"S{rng.integers(n)}", received_on=day(),
@@ -55,19 +58,33 @@ def random_frames(seed: int, n: int = 80, *, rich: bool = False):
     )
 
 
+def joined_on(frames) -> pd.Series:
+    """The day each subject's legal representative took over (NaT: from the start)."""
+    ties = frames.ties.set_index("subject_uscc")
+    return pd.to_datetime(ties["since"]).reindex(frames.subjects["uscc"])
+
+
 def naive(frames, as_of: dt.date) -> pd.DataFrame:
-    """The group features by plain pandas: other members, before as_of."""
+    """The group features by plain pandas: other members, before as_of; in the owner's
+    group a member counts from the day its legal representative took over, with its
+    events from that day."""
     ts = pd.Timestamp(as_of)
     sub = frames.subjects.set_index("uscc")
-    ins = frames.inspections[frames.inspections["inspected_on"] < ts]
-    fails = ins[ins["outcome"] == "fail"].groupby("subject_uscc").size()
-    decided = ins[ins["outcome"].isin(["pass", "fail"])].groupby("subject_uscc").size()
-    com = frames.complaints[frames.complaints["received_on"] < ts].groupby("subject_uscc").size()
-    pen = frames.penalties[frames.penalties["decided_on"] < ts].groupby("subject_uscc").size()
-    f, d = (s.reindex(sub.index, fill_value=0) for s in (fails, decided))
-    events = com.reindex(sub.index, fill_value=0) + pen.reindex(sub.index, fill_value=0)
+    never = pd.Series(pd.Timestamp("1900-01-01"), index=sub.index)
+
+    def per_subject(since: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+        def count(table: pd.DataFrame, col: str) -> pd.Series:
+            when = table[col]
+            mine = (when < ts) & (when >= since.reindex(table["subject_uscc"]).to_numpy())
+            return table[mine].groupby("subject_uscc").size().reindex(sub.index, fill_value=0)
+        ins = frames.inspections
+        return (count(ins[ins["outcome"] == "fail"], "inspected_on"),
+                count(ins[ins["outcome"].isin(["pass", "fail"])], "inspected_on"),
+                count(frames.complaints, "received_on") + count(frames.penalties, "decided_on"))
+
+    f, d, _ = per_subject(never)
     city = f.sum() / d.sum()
-    exists = pd.to_datetime(sub["registered_on"]) < ts
+    reg = pd.to_datetime(sub["registered_on"])
     key = {
         "site": frames.addresses.set_index("subject_uscc")["address_key"],
         "phone": frames.phones.set_index("subject_uscc")["phone_key"],
@@ -76,17 +93,21 @@ def naive(frames, as_of: dt.date) -> pd.DataFrame:
     }
     out = pd.DataFrame(index=sub.index)
     for kind, k in key.items():
+        since = joined_on(frames).fillna(never["S0"]) if kind == "owner" else never
+        fk, dk, events = per_subject(since)
+        member = (reg.isna() | (reg < ts)) & (since < ts)
         k = k.reindex(sub.index)
         for u in sub.index:
-            if pd.isna(k[u]):
+            if pd.isna(k[u]) or not member[u]:
                 out.loc[u, f"{kind}_failure_rate"] = np.nan
                 out.loc[u, f"{kind}_others"] = np.nan
                 continue
             others = [v for v in sub.index[(k == k[u]).to_numpy()] if v != u]
-            rate = (f[others].sum() + PRIOR_INSPECTIONS * city) / (d[others].sum() + PRIOR_INSPECTIONS)
+            rate = (fk[others].sum() + PRIOR_INSPECTIONS * city) / (dk[others].sum()
+                                                                    + PRIOR_INSPECTIONS)
             out.loc[u, f"{kind}_failure_rate"] = rate
-            out.loc[u, f"{kind}_others"] = float(exists[others].sum())
-            live = exists[others].sum()
+            live = member[others].sum()
+            out.loc[u, f"{kind}_others"] = float(live)
             out.loc[u, f"{kind}_events_per_subject"] = (
                 events[others].sum() / live if live else np.nan)
     ind = out["industry_failure_rate"]
@@ -123,7 +144,7 @@ def test_inspection_rows_use_exact_days_for_group_rates() -> None:
 def test_primary_key_is_the_most_shared_one() -> None:
     subj = np.array([0, 0, 1, 2, 2])
     key = pd.Series(["x", "y", "y", "y", None])
-    group, count = _primary(subj, key, 4)
+    group, count, _ = _primary(subj, key, 4)
     assert count == 2
     assert group.tolist() == [1, 1, 1, -1]  # S0 takes y (3 subjects) over x; S3 has none
 
@@ -152,7 +173,9 @@ def test_others_registered_on_or_after_t_do_not_count() -> None:
 
 
 def naive_ratios(frames, as_of: dt.date) -> pd.DataFrame:
-    """The standardised group ratios by plain pandas, following the module's definition."""
+    """The standardised group ratios by plain pandas, following the module's definition;
+    in the owner's group a member counts from the day its legal representative took over
+    (its days on record and its events from then)."""
     ts = pd.Timestamp(as_of)
     sub = frames.subjects.set_index("uscc")
     industry = sub["industry"].fillna("<none>")
@@ -168,33 +191,45 @@ def naive_ratios(frames, as_of: dt.date) -> pd.DataFrame:
                     pen["decided_on"][pen["severity"] == "serious"]),
         "listed": (lists["subject_uscc"], lists["listed_on"]),
     }
+    never = pd.Series(pd.Timestamp("1900-01-01"), index=sub.index)
 
-    def days_on_record(first: pd.Timestamp) -> pd.Series:
-        start = reg.where(reg.notna() & (reg > first), first)  # no date: always there
-        on = (reg.isna() | (reg < ts)) & (start < ts)
-        return ((ts - start).dt.days * on).astype(float)
+    def days_on_record(first: pd.Timestamp, since: pd.Series) -> pd.Series:
+        begin = reg.where(reg.notna() & (reg > first), first)  # no date: always there
+        begin = begin.where(begin > since, since)
+        on = (reg.isna() | (reg < ts)) & (begin < ts) & (since < ts)
+        return ((ts - begin).dt.days * on).astype(float)
 
-    expected, observed = {}, {}
-    for kind, (who, when) in kinds.items():
-        record = days_on_record(pd.to_datetime(when).min())
-        before = who[pd.to_datetime(when) < ts].value_counts().reindex(sub.index, fill_value=0)
-        rate = before.groupby(industry).sum() / record.groupby(industry).sum()
-        expected[kind] = (industry.map(rate.fillna(0.0)) * record).fillna(0.0)
-        observed[kind] = before
     # expected failures: each decided inspection at its industry's shrunk rate before it
     ins = frames.inspections[frames.inspections["outcome"].isin(["pass", "fail"])]
     ind_of = ins["subject_uscc"].map(industry)  # no industry: a category of its own
-    e_fail = pd.Series(0.0, index=sub.index)
-    for _, row in ins[ins["inspected_on"] < ts].iterrows():
+    rate_of = pd.Series(0.0, index=ins.index)
+    for i, row in ins[ins["inspected_on"] < ts].iterrows():
         earlier = ins[ins["inspected_on"] < row["inspected_on"]]
         city = (earlier["outcome"] == "fail").mean() if len(earlier) else 0.5
         mine = earlier[ind_of[earlier.index] == ind_of[row.name]]
-        rate = ((mine["outcome"] == "fail").sum() + PRIOR_INSPECTIONS * city) / (
+        rate_of[i] = ((mine["outcome"] == "fail").sum() + PRIOR_INSPECTIONS * city) / (
             len(mine) + PRIOR_INSPECTIONS)
-        e_fail[row["subject_uscc"]] += rate
-    expected["failure"] = e_fail
-    fails = ins[(ins["inspected_on"] < ts) & (ins["outcome"] == "fail")]
-    observed["failure"] = fails["subject_uscc"].value_counts().reindex(sub.index, fill_value=0)
+
+    def per_subject(since: pd.Series) -> tuple[dict, dict]:
+        expected, observed = {}, {}
+        for kind, (who, when) in kinds.items():
+            when = pd.to_datetime(when)
+            rates_on = days_on_record(when.min(), never)  # the industries' rates: everyone
+            before = who[when < ts].value_counts().reindex(sub.index, fill_value=0)
+            rate = before.groupby(industry).sum() / rates_on.groupby(industry).sum()
+            record = days_on_record(when.min(), since)
+            expected[kind] = (industry.map(rate.fillna(0.0)) * record).fillna(0.0)
+            mine = (when < ts) & (when >= since.reindex(who).to_numpy())
+            observed[kind] = who[mine].value_counts().reindex(sub.index, fill_value=0)
+        counted = (ins["inspected_on"] < ts) & (
+            ins["inspected_on"] >= since.reindex(ins["subject_uscc"]).to_numpy())
+        expected["failure"] = rate_of[counted].groupby(ins["subject_uscc"][counted]).sum() \
+            .reindex(sub.index, fill_value=0.0)
+        fails = counted & (ins["outcome"] == "fail")
+        observed["failure"] = ins["subject_uscc"][fails].value_counts().reindex(
+            sub.index, fill_value=0)
+        return expected, observed
+
     key = {
         "site": frames.addresses.set_index("subject_uscc")["address_key"],
         "phone": frames.phones.set_index("subject_uscc")["phone_key"],
@@ -202,13 +237,16 @@ def naive_ratios(frames, as_of: dt.date) -> pd.DataFrame:
     }
     out = pd.DataFrame(index=sub.index)
     for group, k in key.items():
+        since = joined_on(frames).fillna(never["S0"]) if group == "owner" else never
+        expected, observed = per_subject(since)
         k = k.reindex(sub.index)
         for u in sub.index:
             others = [v for v in sub.index[(k == k[u]).to_numpy()] if v != u]
             for kind in expected:
                 o, e = observed[kind][others].sum(), expected[kind][others].sum()
                 out.loc[u, f"{group}_{kind}_ratio"] = (
-                    np.nan if pd.isna(k[u]) else (o + RATIO_PSEUDO) / (e + RATIO_PSEUDO))
+                    np.nan if pd.isna(k[u]) or since[u] >= ts
+                    else (o + RATIO_PSEUDO) / (e + RATIO_PSEUDO))
     return out
 
 

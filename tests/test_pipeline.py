@@ -6,6 +6,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -47,6 +48,13 @@ def test_projection_matches_the_files(city: dict) -> None:
     assert set(frames.subjects["uscc"]) == set(subjects["uscc"])
     roles = pd.read_csv(city["root"] / "in" / "roles.csv", dtype=str)
     assert len(frames.ties) == len(roles)
+    # each role's day travels with it: the links of a past day are dated by it
+    key = np.where(roles["holder_person_id"].notna(), "p", "s")
+    got = frames.ties.assign(k=np.where(frames.ties["holder_kind"] == "person", "p", "s"))
+    want = pd.to_datetime(roles["since"]).groupby([roles["subject_uscc"], roles["role"], key]) \
+        .min().sort_index()
+    have = got.groupby(["subject_uscc", "role", "k"])["since"].min().sort_index()
+    assert have.notna().all() and (have.to_numpy() == want.to_numpy()).all()
     assert frames.penalties["decided_on"].dtype.kind == "M"
 
 

@@ -37,11 +37,11 @@ PARTS: dict[str, list[tuple[str, str]]] = {
                       "null, t.key, e.list, toString(e.listed_on), toString(e.removed_on)")],
     "ties": [("MATCH (h:Person)-[r:HOLDS|LEGAL_REP_OF|OFFICER_OF]->(s:Subject)",
               "s.uscc, h.key, 'person', CASE type(r) WHEN 'HOLDS' THEN 'shareholder' "
-              "WHEN 'LEGAL_REP_OF' THEN 'legal_rep' ELSE r.role END, r.pct"),
+              "WHEN 'LEGAL_REP_OF' THEN 'legal_rep' ELSE r.role END, r.pct, toString(r.since)"),
              ("MATCH (h:Subject)-[r:HOLDS]->(s:Subject)",
-              "s.uscc, h.uscc, 'subject', 'shareholder', r.pct"),
-             ("MATCH (b:Subject)-[:BRANCH_OF]->(h:Subject)",
-              "b.uscc, h.uscc, 'subject', 'branch_of', null")],
+              "s.uscc, h.uscc, 'subject', 'shareholder', r.pct, toString(r.since)"),
+             ("MATCH (b:Subject)-[r:BRANCH_OF]->(h:Subject)",
+              "b.uscc, h.uscc, 'subject', 'branch_of', null, toString(r.since)")],
     "addresses": [("MATCH (s:Subject)-[:LOCATED_AT]->(a:Address)", "s.uscc, a.key")],
     "phones": [("MATCH (s:Subject)-[:USES_PHONE]->(p:Phone)", "s.uscc, p.key")],
 }
@@ -81,7 +81,7 @@ def _table(name: str, store: Store, queries: list[str]) -> pd.DataFrame:
     values = list(zip(*rows, strict=True)) if rows else [()] * len(columns)
     data: dict[str, pd.Series] = {}
     for column, vals in zip(columns, values, strict=True):
-        if column.endswith("_on"):
+        if column.endswith("_on") or column == "since":
             data[column] = pd.to_datetime(pd.Series(vals, dtype=object), format="%Y-%m-%d",
                                           errors="coerce").astype("datetime64[us]")
         elif column in _FLOATS:

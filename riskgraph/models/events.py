@@ -97,10 +97,15 @@ class Events:
         return np.bincount(self.subj[mask], minlength=self.n).astype(np.float64)
 
 
-def regroup(events: Events, group: np.ndarray, n_groups: int) -> Events:
-    """The same events (and values) per group of their owner (owners in group -1 dropped)."""
+def regroup(events: Events, group: np.ndarray, n_groups: int,
+            joined: np.ndarray | None = None) -> Events:
+    """The same events (and values) per group of their owner (owners in group -1 dropped);
+    with ``joined`` (a day per owner), only an owner's events from the day it joined."""
     g = group[events.subj] if len(events.subj) else events.subj
-    return Events(g, events.day, g >= 0, n_groups, values=events.values)
+    ok = g >= 0
+    if joined is not None and len(events.subj):
+        ok &= events.day >= joined[events.subj]
+    return Events(g, events.day, ok, n_groups, values=events.values)
 
 
 def days_of(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:

@@ -6,13 +6,11 @@ decided, repairs made (``repaired_on < t``), list entries listed and not yet rem
 compared as days, so a fact on day t itself does not count. Own-history features are
 exact for every (subject, t); in ``inspection_features`` graph context is computed at
 snapshot dates (month starts by default) and each inspection takes the latest snapshot
-on or before its day, which can only drop facts, never add later ones. Link structure is
-the one projected (ties carry no dates); counts of linked subjects, and of subjects
-sharing an address or phone, only include subjects registered before t, and a subject
-registered after t has no features as of t. Two things still see the links of subjects
-registered later: which subjects are exactly two hops away (a path may pass through a
-later subject; the one it reaches counts only if it existed) and which connected component
-a subject is in. Both would need the graph rebuilt per snapshot. ``industry_share`` is the
+on or before its day, which can only drop facts, never add later ones. The link graph is
+the one of day t (``Links.at``): an edge, a tie to a person, a path of two hops and a
+connected component exist only through subjects registered and roles begun before t, and
+a subject registered after t has no features as of t. Addresses and phones carry no dates
+in the exports, so a subject's address and phone are today's. ``industry_share`` is the
 industry's share of the subjects that existed at t. ``status`` is not used: it is today's
 status, not t's.
 
@@ -126,8 +124,9 @@ def subject_features(
     t = day_of(as_of)
     out = _own(hist, np.arange(n), np.full(n, t, dtype=np.int64))
     s = _seeds(hist, t)
-    risk = propagate(links, s["weight"], PPR_ALPHA, active=s["subjects"] > 0)
-    out.update(_context(links, s, None, risk))
+    then = links.at(t)
+    risk = propagate(then, s["weight"], PPR_ALPHA, active=s["subjects"] > 0)
+    out.update(_context(then, s, None, risk))
     frame = _frame(out, pd.Index(links.usccs, name="uscc"), hist, np.arange(n))
     existed = ~hist.reg_ok | (hist.registered <= t)
     return frame if existed.all() else frame[existed]
@@ -155,9 +154,10 @@ def inspection_features(
     for i in np.flatnonzero(np.diff(bounds)):
         sel = order[bounds[i]:bounds[i + 1]]
         s = _seeds(hist, int(snaps[i]))
+        then = links.at(int(snaps[i]))
         # The previous snapshot's solution is a close start: a few iterations, not ~60.
-        risk = propagate(links, s["weight"], PPR_ALPHA, active=s["subjects"] > 0, start=risk)
-        ctx = _context(links, s, subj[sel], risk)
+        risk = propagate(then, s["weight"], PPR_ALPHA, active=s["subjects"] > 0, start=risk)
+        ctx = _context(then, s, subj[sel], risk)
         for c in CONTEXT_FEATURES:
             graph[c][sel] = ctx[c]
     used = int((np.diff(bounds) > 0).sum())

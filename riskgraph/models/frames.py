@@ -22,13 +22,13 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "penalties": ("subject_uscc", "decided_on", "severity", "amount", "repaired_on"),
     "inspections": ("inspection_id", "subject_uscc", "inspected_on", "outcome", "task_id"),
     "list_entries": ("subject_uscc", "person_key", "list", "listed_on", "removed_on"),
-    "ties": ("subject_uscc", "holder_key", "holder_kind", "role", "share_pct"),
+    "ties": ("subject_uscc", "holder_key", "holder_kind", "role", "share_pct", "since"),
     "addresses": ("subject_uscc", "address_key"),
     "phones": ("subject_uscc", "phone_key"),
 }
 
 #: Columns the features never read; a frame may leave them out.
-OPTIONAL: frozenset[str] = frozenset({"status", "task_id", "share_pct"})
+OPTIONAL: frozenset[str] = frozenset({"status", "task_id", "share_pct", "since"})
 
 
 @dataclass(frozen=True, eq=False)
@@ -50,7 +50,8 @@ class GraphFrames:
     ties: ``subject_uscc`` (the subject held or represented), ``holder_key`` (a person key,
         or the holder's USCC), ``holder_kind`` (person|subject), ``role`` (shareholder|
         legal_rep|executive|supervisor|branch_of; for branch_of the holder is the head
-        office), ``share_pct`` (float, NaN).
+        office), ``share_pct`` (float, NaN), ``since`` (date the role began, NaT when
+        unknown: then it counts from the subject's registration).
     addresses: ``subject_uscc``, ``address_key`` (normalised; many subjects may share one).
     phones: ``subject_uscc``, ``phone_key`` (normalised).
     """

@@ -17,8 +17,11 @@ rates) or the subject's industry rate (for its own shrunk failure rate). Unlike 
 graph, groups have no hub cap: a rate over a market of 300 stalls is a sound statistic,
 where 300 links would glue unrelated stalls into one cluster. A subject with several
 addresses, phones or legal representatives takes the most widely shared one (counted
-today: ties and addresses carry no dates), so a neighbour at its secondary address is
-not counted; the others' events and registrations count strictly before t.
+today), so a neighbour at its secondary address is not counted; the others' events and
+registrations count strictly before t. A legal representative's group is dated by the
+role's ``since``: a subject is a member from the day its representative took over, with
+its events from that day (an owner's record is what its subjects did under it, and a
+takeover after t is not known at t). Addresses and phones carry no dates.
 
 Raw rates mix the group's conduct with its trades: a market of restaurants has more
 complaints per stall than an office block of consultancies, however well both are run.
@@ -42,7 +45,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from riskgraph.models.events import Events, regroup
+from riskgraph.models.events import Events, days_of, regroup
 from riskgraph.models.frames import GraphFrames
 from riskgraph.models.linkage import lookup
 
@@ -62,53 +65,75 @@ GRAPH_GROUP_FEATURES = [f"{g}_{name}" for g in GROUPS
                                      "failure_ratio", *[f"{e}_ratio" for e in STANDARDISED])]
 
 
-def group_ids(frames: GraphFrames, usccs: pd.Index) -> dict[str, tuple[np.ndarray, int]]:
-    """Per subject position, its group id of each kind (-1 for none) and the group count."""
+Group = tuple[np.ndarray, int, np.ndarray]  # group id per subject (-1: none), count, joined
+
+
+def group_ids(frames: GraphFrames, usccs: pd.Index) -> dict[str, Group]:
+    """Per subject position, its group of each kind (-1 for none), the number of groups,
+    and the day the subject joined its group (``_NEVER`` where undated: from its
+    registration). Only the legal representative's group is dated, by the role's
+    ``since``; addresses, phones and industries carry no dates."""
     ties = frames.ties
     legal = ties[ties["role"].astype(str) == "legal_rep"]
+    since = (days_of(legal["since"]) if "since" in legal
+             else (np.zeros(len(legal), np.int64), np.zeros(len(legal), bool)))
     pairs = {
-        "site": (frames.addresses["subject_uscc"], frames.addresses["address_key"]),
-        "phone": (frames.phones["subject_uscc"], frames.phones["phone_key"]),
-        "owner": (legal["subject_uscc"], legal["holder_key"]),
+        "site": (frames.addresses["subject_uscc"], frames.addresses["address_key"], None),
+        "phone": (frames.phones["subject_uscc"], frames.phones["phone_key"], None),
+        "owner": (legal["subject_uscc"], legal["holder_key"], np.where(since[1], since[0], _NEVER)),
     }
-    out = {kind: _primary(lookup(usccs, subj), key, len(usccs))
-           for kind, (subj, key) in pairs.items()}
+    out = {kind: _primary(lookup(usccs, subj), key, len(usccs), day)
+           for kind, (subj, key, day) in pairs.items()}
     # frames.subjects is in usccs order: no lookup needed
     out["industry"] = _primary(np.arange(len(usccs)), frames.subjects["industry"], len(usccs))
     return out
 
 
-def _primary(subj: np.ndarray, key: pd.Series, n: int) -> tuple[np.ndarray, int]:
-    """Each subject's most widely shared key as a group id (ties: the first seen)."""
+def _primary(subj: np.ndarray, key: pd.Series, n: int,
+             day: np.ndarray | None = None) -> Group:
+    """Each subject's most widely shared key as a group id (ties: the first seen), and
+    the earliest ``day`` of its rows with that key (``_NEVER`` without days)."""
     codes, uniques = pd.factorize(key.astype("string").to_numpy(), use_na_sentinel=True)
     ok = (subj >= 0) & (codes >= 0)
     subj, codes = subj[ok], codes[ok]
-    pair = np.sort(subj.astype(np.int64) * (len(uniques) + 1) + codes)
-    pair = pair[np.r_[True, pair[1:] != pair[:-1]]] if len(pair) else pair  # distinct pairs
+    day = np.full(len(subj), _NEVER, np.int64) if day is None else np.asarray(day)[ok]
+    pair = subj.astype(np.int64) * (len(uniques) + 1) + codes
+    by = np.lexsort((day, pair))
+    pair, day = pair[by], day[by]
+    distinct = np.r_[True, pair[1:] != pair[:-1]] if len(pair) else np.zeros(0, bool)
+    pair, day = pair[distinct], day[distinct]  # each pair with its earliest day
     subj, codes = pair // (len(uniques) + 1), pair % (len(uniques) + 1)
     size = np.bincount(codes, minlength=len(uniques))
     order = np.lexsort((-size[codes], subj))
     first = order[np.r_[True, subj[order][1:] != subj[order][:-1]]] if len(order) else order
     group = np.full(n, -1, np.int64)
     group[subj[first]] = codes[first]
-    return group, len(uniques)
+    joined = np.full(n, _NEVER, np.int64)
+    joined[subj[first]] = day[first]
+    return group, len(uniques), joined
 
 
 class GroupRates:
     """Exact point-in-time group features over a subject history."""
 
-    def __init__(self, groups: dict[str, tuple[np.ndarray, int]], registered: np.ndarray,
+    def __init__(self, groups: dict[str, Group], registered: np.ndarray,
                  reg_ok: np.ndarray, events: dict[str, Events]) -> None:
-        self.groups = {k: g for k, (g, _) in groups.items()}
+        self.groups = {k: g for k, (g, _, _) in groups.items()}
         self.own = events  # per subject, by kind (failures, decided, complaints, ...)
         n = len(registered)
         reg = np.where(reg_ok, registered, _NEVER)
-        self.member = Events(np.arange(n), reg, np.ones(n, bool), n)
-        every = {**events, "members": self.member}
+        # A member counts in its group from the later of its registration and the day it
+        # joined (a legal representative's role begun), with its events from that day on:
+        # an owner's record is what its subjects did under it.
+        self.joined = {k: j for k, (_, _, j) in groups.items()}
+        self.start = {k: np.maximum(reg, j) for k, j in self.joined.items()}
+        self.members = {k: Events(np.arange(n), st, np.ones(n, bool), n)
+                        for k, st in self.start.items()}
         self.per_group = {  # an industry's rate needs only its failures and decisions
-            kind: {name: regroup(ev, group, count) for name, ev in every.items()
+            kind: {name: regroup(ev, group, count, self.joined[kind])
+                   for name, ev in {**events, "members": self.members[kind]}.items()
                    if kind != "industry" or name in ("failures", "decided")}
-            for kind, (group, count) in groups.items()
+            for kind, (group, count, _) in groups.items()
         }
         fails, decided = events["failures"], events["decided"]
         self._city_fail_days = np.sort(fails.day)
@@ -116,7 +141,7 @@ class GroupRates:
 
         # Standardisation: industries (a missing one is a category of its own), days on
         # record, each industry's events and exposure, and expected failures.
-        industry, n_industries = groups["industry"]
+        industry, n_industries, _ = groups["industry"]
         self.industry = np.where(industry >= 0, industry, n_industries)
         k = n_industries + 1
         self._reg = reg
@@ -136,14 +161,18 @@ class GroupRates:
                            self.city_rate(day))
         self.expected_failures = Events(decided.subj, decided.day, np.ones(len(expected), bool),
                                         n, values=expected)
-        self._pairs = {kind: _Pairs(group, count, self.industry, k, reg, self.expected_failures)
-                       for kind, (group, count) in groups.items() if kind in GROUPS}
+        self._pairs = {kind: _Pairs(group, count, self.industry, k, self.start[kind],
+                                    self.expected_failures, self.joined[kind], kind)
+                       for kind, (group, count, _) in groups.items() if kind in GROUPS}
 
-    def days_on_record(self, subj: np.ndarray, t: np.ndarray, kind: str) -> np.ndarray:
-        """Days before t each subject has been on record for an event kind: from the later
-        of its registration and the kind's first event (0 if registered on or after t)."""
-        start = np.maximum(self._reg[subj], self._first[kind])
-        return np.where(self._reg[subj] < t, np.clip(t - start, 0, None), 0.0)
+    def days_on_record(self, subj: np.ndarray, t: np.ndarray, kind: str,
+                       group: str = "industry") -> np.ndarray:
+        """Days before t each subject has been on record for an event kind, as a member
+        of its ``group``: from the latest of its registration, the day it joined and the
+        kind's first event (0 if it is not a member before t)."""
+        member = self.start[group][subj]
+        start = np.maximum(member, self._first[kind])
+        return np.where(member < t, np.clip(t - start, 0, None), 0.0)
 
     def first_record(self, kind: str) -> int:
         """The day the records of an event kind start (its first event)."""
@@ -163,17 +192,23 @@ class GroupRates:
     def _standardised(self, kind: str, subj: np.ndarray, t: np.ndarray,
                       others: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         """Observed-over-expected ratios of the other members of each subject's group."""
-        has = self.groups[kind][subj] >= 0
+        has = self._member(kind, subj, t)
         pairs = self._pairs[kind]
         own_rates = self.industry_rates(self.industry[subj], t)
         expected = pairs.expected(self, subj, t)
         g = np.maximum(self.groups[kind][subj], 0)
-        e_fail = pairs.expected_failures.total(g, t) - self.expected_failures.total(subj, t)
+        mine = self.expected_failures
+        e_fail = pairs.expected_failures.total(g, t) - (
+            mine.total(subj, t) - mine.total(subj, np.minimum(self.joined[kind][subj], t)))
         out = {"failure_ratio": _ratio(others["failures"], e_fail, has)}
         for e in STANDARDISED:
-            own = own_rates[e] * self.days_on_record(subj, t, e)
+            own = own_rates[e] * self.days_on_record(subj, t, e, kind)
             out[f"{e}_ratio"] = _ratio(others[e], expected[e] - own, has)
         return out
+
+    def _member(self, kind: str, subj: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """Whether each subject is in a group of the kind before t."""
+        return (self.groups[kind][subj] >= 0) & (self.start[kind][subj] < t)
 
     def city_rate(self, t: np.ndarray) -> np.ndarray:
         """The city's failure rate over inspections decided before t (0.5 with none)."""
@@ -183,12 +218,15 @@ class GroupRates:
 
     def _others(self, kind: str, subj: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
         """Counts over the other members of each subject's group before t (NaN: no group)."""
-        group = self.groups[kind][subj]
-        has = group >= 0
-        g = np.maximum(group, 0)
+        has = self._member(kind, subj, t)
+        g = np.maximum(self.groups[kind][subj], 0)
+        joined = np.minimum(self.joined[kind][subj], t)
         out = {}
         for name, per in self.per_group[kind].items():
-            own = (self.member if name == "members" else self.own[name]).count(subj, t)
+            if name == "members":
+                own = has.astype(np.float64)
+            else:  # its own events since it joined are in the group's
+                own = self.own[name].count(subj, t) - self.own[name].count(subj, joined)
             out[name] = np.where(has, per.count(g, t) - own, np.nan)
         return out
 
@@ -223,9 +261,11 @@ class _Pairs:
     range — to sum expected events over a group's industries."""
 
     def __init__(self, group: np.ndarray, n_groups: int, industry: np.ndarray,
-                 n_industries: int, reg: np.ndarray, expected_failures: Events) -> None:
-        self.of, self.n_groups = group, n_groups
-        self.expected_failures = regroup(expected_failures, group, n_groups)
+                 n_industries: int, reg: np.ndarray, expected_failures: Events,
+                 joined: np.ndarray, kind: str) -> None:
+        # reg: the day each subject starts to count as a member (see GroupRates.start)
+        self.of, self.n_groups, self.kind = group, n_groups, kind
+        self.expected_failures = regroup(expected_failures, group, n_groups, joined)
         member = np.flatnonzero(group >= 0)
         code = group[member].astype(np.int64) * n_industries + industry[member]
         codes, pair = np.unique(code, return_inverse=True)
@@ -277,7 +317,7 @@ class _Pairs:
         out = {}
         for e, rate in rates.industry_rates(rates.industry[member], when).items():
             per = np.bincount(self.of[member], minlength=max(self.n_groups, 1),
-                              weights=rate * rates.days_on_record(member, when, e))
+                              weights=rate * rates.days_on_record(member, when, e, self.kind))
             out[e] = np.where(g >= 0, per[np.maximum(g, 0)], 0.0)
         return out
 

@@ -11,15 +11,18 @@ otherwise glue unrelated subjects into one cluster. Capped identifiers are count
 ``persons`` and ``legal_reps``. Direct subject-subject edges (shareholding, branch) are
 never capped.
 
-The graph is the structure at projection time: ties carry no dates, so point-in-time
-features restrict counts to subjects registered before the day they look at.
+Every part of the graph is dated: an edge, a tie to a person and a 2-hop pair exist
+from the day the later of their facts happened (both subjects registered, both roles'
+``since``), so ``Links.at(t)`` is the graph as it stood on day t and point-in-time features
+see no subject, role or path that came later. Addresses and phones carry no dates in the
+exports: a shared address or phone links two subjects once both are registered.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import networkx as nx
 import numpy as np
@@ -38,9 +41,6 @@ EDGE_KINDS: dict[str, int] = {
     "person": 1, "shareholding": 2, "branch": 4, "address": 8, "phone": 16
 }
 DEFAULT_HUB_CAP = 30
-# Bound on the entries of one row block of A @ A while building the 2-hop matrix, so the
-# temporary of one block stays a few hundred MB however large the graph grows.
-_TWO_HOP_BLOCK_NNZ = 20_000_000
 
 
 @dataclass(frozen=True, eq=False)
@@ -59,6 +59,47 @@ class Links:
     phones: sp.csr_matrix  # subjects x phone keys, uncapped
     hub_cap: int
     capped: dict[str, int]  # identifiers shared by more than hub_cap subjects, per kind
+    dated: _Dated | None = None  # the whole structure with its days, for ``at``
+    as_of: int | None = None  # the day (days since 1970) of this view; None: every fact
+
+    def at(self, day: int | None) -> Links:
+        """The graph as it stood on ``day`` (days since 1970; None: with every fact): an
+        edge, a tie to a person and a 2-hop pair count once every fact that makes them
+        is dated strictly before the day (both subjects registered, both roles begun).
+
+        The matrices share their index arrays with the whole structure and hold explicit
+        zeros for what does not exist yet, so a view costs a few vectorised comparisons
+        and one connected-components pass; the view of ``None`` holds none."""
+        d = self.dated
+        if d is None:
+            raise ValueError("these links carry no dates: build them with build_links")
+        t = NEVER if day is None else int(np.clip(day, ALWAYS + 1, NEVER))
+
+        def keep(mat: sp.csr_matrix, mask: np.ndarray, dtype: type = np.float64
+                 ) -> sp.csr_matrix:
+            view = sp.csr_matrix((mask.astype(dtype), mat.indices, mat.indptr),
+                                 shape=mat.shape, copy=day is None)
+            if day is None:
+                view.eliminate_zeros()  # its own index arrays (copied above)
+            return view
+
+        a = d.adjacency
+        adjacency = keep(a, d.edge_day < t)
+        bits = np.zeros(a.nnz, np.uint8)
+        for i, b in enumerate(EDGE_KINDS.values()):
+            bits |= np.where(d.kind_day[:, i] < t, b, 0).astype(np.uint8)
+        views = {
+            "adjacency": adjacency,
+            "kinds": keep(a, bits, np.uint8),
+            "two_hop": keep(d.two_hop, (d.two_hop_from < t) & (d.two_hop_until >= t), bool),
+            "persons": keep(d.persons, d.persons_day < t),
+            "legal_reps": keep(d.legal_reps, d.legal_reps_day < t),
+        }
+        live = adjacency if day is None else adjacency.copy()
+        live.eliminate_zeros()
+        _, component = connected_components(live, directed=False)
+        return replace(self, **views, component=component.astype(np.int64),
+                       as_of=None if day is None else int(day))
 
     def shared_by(self, name: str, exists: np.ndarray,
                   rows: np.ndarray | None = None) -> np.ndarray:
@@ -108,14 +149,15 @@ class Links:
             seen[start] = True
             frontier = np.unique(start)
             for _ in range(hops):
-                nxt = np.unique(self.adjacency[frontier].indices)
+                near = self.adjacency[frontier]
+                nxt = np.unique(near.indices[near.data != 0])
                 frontier = nxt[~seen[nxt]]
                 seen[frontier] = True
                 if not len(frontier):
                     break
             nodes = np.flatnonzero(seen)
         sub = self.kinds[nodes][:, nodes].tocoo()
-        upper = sub.row < sub.col
+        upper = (sub.row < sub.col) & (sub.data != 0)  # a dated view holds explicit zeros
         names = sorted(EDGE_KINDS, key=EDGE_KINDS.get)
         kind_names = {int(b): [k for k in names if b & EDGE_KINDS[k]]
                       for b in np.unique(sub.data[upper])}
@@ -131,75 +173,89 @@ class Links:
     def edge_counts(self) -> dict[str, int]:
         """Number of undirected edges in total and per kind."""
         counts = {k: int(((self.kinds.data & b) != 0).sum()) // 2 for k, b in EDGE_KINDS.items()}
-        counts["total"] = self.adjacency.nnz // 2
-        counts["two_hop_pairs"] = self.two_hop.nnz // 2
+        counts["total"] = self.adjacency.count_nonzero() // 2
+        counts["two_hop_pairs"] = self.two_hop.count_nonzero() // 2
         return counts
 
 
 def build_links(frames: GraphFrames, hub_cap: int = DEFAULT_HUB_CAP) -> Links:
-    """Build the capped subject-subject link graph, its 2-hop matrix and components."""
+    """Build the capped subject-subject link graph with the day each part starts, and
+    return it as it stands with every fact in (``Links.at`` gives it on an earlier day)."""
     usccs = pd.Index(frames.subjects["uscc"].astype("str"))
     if not usccs.is_unique:
         raise ValueError("frames.subjects has duplicate uscc")
     n = len(usccs)
+    registered = _days(frames.subjects["registered_on"])
     ties = frames.ties
+    since = _days(ties["since"]) if "since" in ties else np.full(len(ties), ALWAYS, np.int32)
     kind = ties["holder_kind"].astype(str).to_numpy()
     subj = lookup(usccs, ties["subject_uscc"])
     is_person = (kind == "person") & (subj >= 0) & ties["holder_key"].notna().to_numpy()
 
     person_keys = pd.Index(pd.unique(ties["holder_key"][is_person]))
     pcol = lookup(person_keys, ties["holder_key"][is_person])
-    persons = _incidence(subj[is_person], pcol, n, len(person_keys))
+    m = len(person_keys)
+    # a role counts from its own day, and not before its subject is registered
+    began = np.maximum(since[is_person], registered[subj[is_person]])
+    persons, persons_day = _dated_incidence(subj[is_person], pcol, began, n, m)
     legal = ties["role"].to_numpy()[is_person] == "legal_rep"
-    legal_reps = _incidence(subj[is_person][legal], pcol[legal], n, len(person_keys))
+    legal_reps, legal_day = _dated_incidence(subj[is_person][legal], pcol[legal],
+                                             began[legal], n, m)
 
     capped: dict[str, int] = {}
     incidence: dict[str, sp.csr_matrix] = {}
-    parts = [EDGE_KINDS["person"] * _co_membership(persons, hub_cap, capped, "person")]
+    entries = [(*_pairs_within(persons, persons_day, hub_cap, capped, "person"), "person")]
     for name, table, col in (
         ("address", frames.addresses, "address_key"),
         ("phone", frames.phones, "phone_key"),
     ):
         rows = lookup(usccs, table["subject_uscc"])
         keys, _ = pd.factorize(table[col])  # NA keys become -1
-        inc = _incidence(rows, keys, n, int(keys.max()) + 1 if len(keys) else 0)
-        incidence[name] = inc.tocsr()
-        parts.append(EDGE_KINDS[name] * _co_membership(inc, hub_cap, capped, name))
+        inc, _ = _dated_incidence(rows, keys, np.full(len(rows), ALWAYS, np.int32), n,
+                                  int(keys.max()) + 1 if len(keys) else 0)
+        incidence[name] = inc  # addresses and phones carry no dates: today's
+        entries.append((*_pairs_within(inc, np.full(inc.nnz, ALWAYS, np.int32), hub_cap,
+                                       capped, name), name))
 
     holder = lookup(usccs, ties["holder_key"].where(kind == "subject"))
     direct = (kind == "subject") & (subj >= 0) & (holder >= 0) & (subj != holder)
     branch = ties["role"].to_numpy() == "branch_of"
     for name, mask in (("shareholding", direct & ~branch), ("branch", direct & branch)):
-        e = _incidence(subj[mask], holder[mask], n, n)
-        parts.append(EDGE_KINDS[name] * (e + e.T).sign())
+        a, b, d = subj[mask], holder[mask], since[mask]
+        entries.append((np.r_[a, b], np.r_[b, a], np.r_[d, d], name))
 
-    kinds = sum(parts[1:], parts[0]).tocsr().astype(np.uint8)
-    kinds.sum_duplicates()
-    kinds.eliminate_zeros()
-    kinds.sort_indices()
-    adjacency = sp.csr_matrix(
-        (np.ones(kinds.nnz), kinds.indices, kinds.indptr), shape=(n, n), copy=False
+    bit = {k: i for i, k in enumerate(EDGE_KINDS)}
+    adjacency, kinds, edge_day, kind_day = _date_edges(
+        n,
+        np.concatenate([e[0] for e in entries]).astype(np.int64),
+        np.concatenate([e[1] for e in entries]).astype(np.int64),
+        np.concatenate([np.full(len(e[0]), bit[e[3]], np.int64) for e in entries]),
+        np.concatenate([e[2] for e in entries]).astype(np.int32),
+        registered,
     )
-    _, component = connected_components(adjacency, directed=False)
+    two_hop, two_from, two_until = _dated_two_hop(adjacency, edge_day)
+    dated = _Dated(adjacency, edge_day, kind_day, two_hop, two_from, two_until,
+                   persons, persons_day, legal_reps, legal_day)
     links = Links(
-        usccs=usccs,
-        adjacency=adjacency,
-        kinds=kinds,
-        two_hop=_two_hop(adjacency),
-        component=component.astype(np.int64),
-        persons=persons,
-        legal_reps=legal_reps,
-        person_keys=person_keys,
-        addresses=incidence["address"],
-        phones=incidence["phone"],
-        hub_cap=hub_cap,
-        capped=capped,
-    )
+        usccs=usccs, adjacency=adjacency, kinds=kinds, two_hop=two_hop,
+        component=np.zeros(n, np.int64), persons=persons, legal_reps=legal_reps,
+        person_keys=person_keys, addresses=incidence["address"], phones=incidence["phone"],
+        hub_cap=hub_cap, capped=capped, dated=dated,
+    ).at(None)
     log.info(
         "links built subjects=%d edges=%d two_hop_pairs=%d components=%d capped=%s",
-        n, adjacency.nnz // 2, links.two_hop.nnz // 2, component.max() + 1 if n else 0, capped,
+        n, links.adjacency.nnz // 2, links.two_hop.nnz // 2,
+        links.component.max() + 1 if n else 0, capped,
     )
     return links
+
+
+def _days(col: pd.Series) -> np.ndarray:
+    """Day numbers of a date column, ALWAYS where missing, within (ALWAYS, NEVER)."""
+    d = pd.to_datetime(pd.Series(col), errors="coerce").to_numpy(dtype="datetime64[D]")
+    ok = ~np.isnat(d)
+    days = np.where(ok, d.astype(np.int64), ALWAYS)
+    return np.clip(days, ALWAYS, NEVER - 1).astype(np.int32)
 
 
 def propagate(
@@ -249,31 +305,6 @@ def lookup(keys: pd.Index, values: pd.Series | pd.Index | np.ndarray) -> np.ndar
     return found.to_numpy().astype(np.int64)
 
 
-def _incidence(rows: np.ndarray, cols: np.ndarray, n: int, m: int) -> sp.csr_matrix:
-    """0/1 matrix with a one at each (row, col) pair whose row and col are valid."""
-    ok = (rows >= 0) & (cols >= 0)
-    mat = sp.csr_matrix(
-        (np.ones(int(ok.sum())), (rows[ok], cols[ok])), shape=(n, m), dtype=np.float64
-    )
-    mat.sum_duplicates()
-    mat.data[:] = 1.0
-    return mat
-
-
-def _co_membership(
-    inc: sp.csr_matrix, hub_cap: int, capped: dict[str, int], name: str
-) -> sp.csr_matrix:
-    """Subjects sharing an identifier held by at most hub_cap subjects (0/1, no diagonal)."""
-    sizes = np.asarray(inc.sum(axis=0)).ravel()
-    capped[name] = int((sizes > hub_cap).sum())
-    keep = np.flatnonzero((sizes >= 2) & (sizes <= hub_cap))
-    sub = inc[:, keep].tocsr()
-    co = (sub @ sub.T).tocsr()
-    co.setdiag(0)
-    co.eliminate_zeros()
-    return co.sign()
-
-
 def _row_max(mat: sp.csr_matrix, n: int) -> np.ndarray:
     """Row maxima of a non-negative sparse matrix (0 for empty rows)."""
     out = np.zeros(n)
@@ -283,28 +314,147 @@ def _row_max(mat: sp.csr_matrix, n: int) -> np.ndarray:
     return out
 
 
-def _two_hop(a: sp.csr_matrix) -> sp.csr_matrix:
-    """Bool matrix of pairs at exactly distance 2, built in row blocks of bounded size."""
+# ---- dated structure -------------------------------------------------------------------
+
+#: Day numbers (days since 1970) of the dated structure: ``ALWAYS`` for a tie or a subject
+#: without a date (there from the start), ``NEVER`` for none. Every real day lies between.
+ALWAYS, NEVER = -(1 << 19), (1 << 19) - 1
+_DAY_BITS = 20  # a day packed below a pair key: NEVER - ALWAYS < 2 ** 20
+_PACK_LIMIT = 1 << (63 - _DAY_BITS)  # pair keys of one block stay below this
+# Walks i - j - k expanded at once while dating the 2-hop pairs: ~50 bytes each.
+_TWO_HOP_BLOCK_WALKS = 8_000_000
+
+
+@dataclass(frozen=True, eq=False)
+class _Dated:
+    """The whole link structure with the day each part starts (facts strictly before a
+    day t count on t): arrays aligned with the data of the matrices they date."""
+
+    adjacency: sp.csr_matrix  # every edge that ever exists
+    edge_day: np.ndarray  # int32: first day on which the edge counts minus one
+    kind_day: np.ndarray  # int32 (nnz, len(EDGE_KINDS)): the same per edge kind
+    two_hop: sp.csr_matrix  # pairs ever at exactly 2 hops
+    two_hop_from: np.ndarray  # the pair is 2 hops apart from this day ...
+    two_hop_until: np.ndarray  # ... until it is linked directly (NEVER: not)
+    persons: sp.csr_matrix
+    persons_day: np.ndarray
+    legal_reps: sp.csr_matrix
+    legal_reps_day: np.ndarray
+
+
+def _dated_incidence(rows: np.ndarray, cols: np.ndarray, day: np.ndarray, n: int,
+                     m: int) -> tuple[sp.csr_matrix, np.ndarray]:
+    """0/1 matrix of the valid (row, col) pairs and, aligned with its data, each pair's
+    earliest day (sorted indices, no duplicates)."""
+    ok = (rows >= 0) & (cols >= 0)
+    key = rows[ok].astype(np.int64) * max(m, 1) + cols[ok]
+    d = np.asarray(day, np.int64)[ok]
+    order = np.lexsort((d, key))
+    key, d = key[order], d[order]
+    first = np.r_[True, key[1:] != key[:-1]] if len(key) else np.zeros(0, bool)
+    key, d = key[first], d[first]
+    r, c = key // max(m, 1), key % max(m, 1)
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(r, minlength=n))]).astype(np.int64)
+    mat = sp.csr_matrix((np.ones(len(key)), c, indptr), shape=(n, m))
+    return mat, d.astype(np.int32)
+
+
+def _pairs_within(inc: sp.csr_matrix, day: np.ndarray, hub_cap: int, capped: dict[str, int],
+                  name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Ordered pairs (a, b) of subjects sharing an identifier held by 2 .. hub_cap subjects,
+    and the day the pair starts to share it (the later of the two ties' days)."""
+    sizes = np.bincount(inc.indices, minlength=inc.shape[1])
+    capped[name] = int((sizes > hub_cap).sum())
+    member = np.repeat(np.arange(inc.shape[0]), np.diff(inc.indptr))
+    keep = (sizes[inc.indices] >= 2) & (sizes[inc.indices] <= hub_cap)
+    group, member, d = inc.indices[keep], member[keep], day[keep]
+    order = np.argsort(group, kind="stable")
+    group, member, d = group[order], member[order], d[order]
+    size = sizes[group]
+    which = np.cumsum(np.r_[0, np.diff(group) != 0]) if len(group) else group
+    first = np.flatnonzero(np.r_[True, group[1:] != group[:-1]]) if len(group) else group
+    left = np.repeat(np.arange(len(group)), size)  # each entry meets every entry of its group
+    offset = np.arange(len(left)) - np.repeat(np.cumsum(size) - size, size)
+    right = first[which[left]] + offset
+    keep = left != right
+    left, right = left[keep], right[keep]
+    return member[left], member[right], np.maximum(d[left], d[right])
+
+
+def _date_edges(n: int, a: np.ndarray, b: np.ndarray, kind: np.ndarray, day: np.ndarray,
+                registered: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray,
+                                                  np.ndarray]:
+    """Merge directed (a, b, kind bit index, day) entries into one symmetric structure:
+    the 0/1 adjacency, uint8 kinds, and per entry its first day overall and per kind —
+    never before both subjects are registered."""
+    key = a.astype(np.int64) * n + b
+    slot = key * len(EDGE_KINDS) + kind
+    order = np.lexsort((day, slot))
+    slot, day = slot[order], day[order]
+    first = np.r_[True, slot[1:] != slot[:-1]] if len(slot) else np.zeros(0, bool)
+    slot, day = slot[first], day[first]
+    key, kind = slot // len(EDGE_KINDS), slot % len(EDGE_KINDS)
+    edge = np.cumsum(np.r_[0, key[1:] != key[:-1]]) if len(key) else key
+    keys = key[np.r_[True, key[1:] != key[:-1]]] if len(key) else key
+    rows, cols = keys // n, keys % n
+    born = np.maximum(registered[rows], registered[cols])
+    kind_day = np.full((len(keys), len(EDGE_KINDS)), NEVER, np.int32)
+    kind_day[edge, kind] = np.maximum(day, born[edge])
+    bits = np.zeros(len(keys), np.uint8)
+    np.bitwise_or.at(bits, edge, (1 << kind).astype(np.uint8))
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n))]).astype(np.int64)
+    adjacency = sp.csr_matrix((np.ones(len(keys)), cols, indptr), shape=(n, n))
+    kinds = sp.csr_matrix((bits, cols, indptr), shape=(n, n))
+    return adjacency, kinds, kind_day.min(axis=1), kind_day
+
+
+def _dated_two_hop(a: sp.csr_matrix, edge_day: np.ndarray) -> tuple[sp.csr_matrix,
+                                                                     np.ndarray, np.ndarray]:
+    """Pairs (i, k) ever at exactly 2 hops, with the first day a path i - j - k exists
+    (the earliest over j of the later of its two edges' days) and the day i and k are
+    linked directly (NEVER if not). Pairs linked directly no later than by a path are
+    left out: they are never exactly 2 hops apart. Built in row blocks of bounded size."""
     n = a.shape[0]
-    reach_of = a.astype(bool)  # bool products are reachability: no path counts to overflow
-    deg = np.diff(a.indptr).astype(np.float64)
-    # Entries of row i of A @ A are at most the sum of its neighbours' degrees.
-    bound = np.concatenate([[0.0], np.cumsum(a @ deg)])
-    blocks = []
+    deg = np.diff(a.indptr)
+    # Walks from row i: the sum of its neighbours' degrees.
+    walks = np.concatenate([[0.0], np.cumsum(a @ deg.astype(np.float64))])
+    rows_limit = max(1, _PACK_LIMIT // max(n, 1))
+    parts_rows, parts_cols, parts_from, parts_until = [], [], [], []
     start = 0
     while start < n:
-        stop = int(np.searchsorted(bound, bound[start] + _TWO_HOP_BLOCK_NNZ, side="right")) - 1
-        stop = min(max(stop, start + 1), n)
-        rows = reach_of[start:stop]
-        reach = rows @ reach_of
-        reach.sort_indices()  # canonical operands keep the comparison below on its fast path
-        size = stop - start
-        eye = sp.csr_matrix(
-            (np.ones(size, dtype=bool), (np.arange(size), np.arange(start, stop))),
-            shape=(size, n),
-        )
-        blocks.append(reach > (rows + eye))  # reachable in 2, not in 0 or 1
+        stop = int(np.searchsorted(walks, walks[start] + _TWO_HOP_BLOCK_WALKS, side="right")) - 1
+        stop = min(max(stop, start + 1), n, start + rows_limit)
+        lo, hi = a.indptr[start], a.indptr[stop]
+        ent_i = np.repeat(np.arange(start, stop), deg[start:stop]) - start
+        ent_j, ent_d = a.indices[lo:hi], edge_day[lo:hi]
+        cnt = deg[ent_j]
+        left = np.repeat(np.arange(len(ent_j)), cnt)
+        pos = a.indptr[ent_j][left] + (np.arange(len(left)) - np.repeat(np.cumsum(cnt) - cnt,
+                                                                          cnt))
+        i, k = ent_i[left], a.indices[pos]
+        keep = k != i + start
+        i, k = i[keep], k[keep]
+        d = np.maximum(ent_d[left][keep], edge_day[pos][keep]).astype(np.int64)
+        del left, pos, keep
+        packed = np.sort(((i * n + k) << _DAY_BITS) | (d - ALWAYS))
+        pair = packed >> _DAY_BITS
+        first = np.r_[True, pair[1:] != pair[:-1]] if len(pair) else np.zeros(0, bool)
+        pair, since = pair[first], (packed[first] & ((1 << _DAY_BITS) - 1)) + ALWAYS
+        direct = ent_i.astype(np.int64) * n + ent_j  # sorted: csr rows, sorted indices
+        at = np.searchsorted(direct, pair)
+        found = at < len(direct)
+        found[found] = direct[at[found]] == pair[found]
+        until = np.full(len(pair), NEVER, np.int64)
+        until[found] = ent_d[at[found]]
+        keep = since < until
+        parts_rows.append(pair[keep] // n + start)
+        parts_cols.append(pair[keep] % n)
+        parts_from.append(since[keep].astype(np.int32))
+        parts_until.append(until[keep].astype(np.int32))
         start = stop
-    if not blocks:
-        return sp.csr_matrix((n, n), dtype=bool)
-    return sp.vstack(blocks, format="csr")
+    rows = np.concatenate(parts_rows) if parts_rows else np.zeros(0, np.int64)
+    cols = np.concatenate(parts_cols) if parts_cols else np.zeros(0, np.int64)
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n))]).astype(np.int64)
+    mat = sp.csr_matrix((np.ones(len(rows), bool), cols, indptr), shape=(n, n))
+    return (mat, np.concatenate(parts_from) if parts_from else np.zeros(0, np.int32),
+            np.concatenate(parts_until) if parts_until else np.zeros(0, np.int32))
