@@ -67,9 +67,13 @@ class Links:
         edge, a tie to a person and a 2-hop pair count once every fact that makes them
         is dated strictly before the day (both subjects registered, both roles begun).
 
-        The matrices share their index arrays with the whole structure and hold explicit
-        zeros for what does not exist yet, so a view costs a few vectorised comparisons
-        and one connected-components pass; the view of ``None`` holds none."""
+        The hub cap judges an identifier by all the subjects that ever shared it: one
+        that links 40 subjects today links nobody on any day, even while it had 20.
+
+        The matrices of a past day share their index arrays with the whole structure (do
+        not change them in place) and hold explicit zeros for what does not exist yet, so
+        a view costs a few vectorised comparisons and one connected-components pass; the
+        view of ``None`` owns its arrays and holds no zeros."""
         d = self.dated
         if d is None:
             raise ValueError("these links carry no dates: build them with build_links")
