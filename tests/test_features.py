@@ -458,6 +458,7 @@ def test_the_graph_on_a_day_is_the_graph_built_from_what_existed_that_day(seed: 
     )
     links = build_links(frames, hub_cap=1000)  # no cap: sizes differ from day to day
     reg = frames.subjects.set_index("uscc")["registered_on"]
+    earlier = None
     for t in pd.to_datetime(["2019-06-01", "2021-01-01", "2023-03-15", "2026-01-01"]):
         def existed(col: pd.Series, t: pd.Timestamp = t) -> np.ndarray:
             r = reg.reindex(col.astype(str)).to_numpy()
@@ -478,9 +479,11 @@ def test_the_graph_on_a_day_is_the_graph_built_from_what_existed_that_day(seed: 
                 assert got.count_nonzero() == want.nnz
                 got = got[:, view.person_keys.get_indexer(rebuilt.person_keys)]
             assert (got != want).nnz == 0, (t, name)
-        # the same partition into components
-        pairs = set(zip(view.component, rebuilt.component, strict=True))
-        assert len(pairs) == len(set(view.component)) == len(set(rebuilt.component))
+        # the same partition into components, computed afresh or merged from the day before
+        earlier = links.at(day_of(t.date()), after=earlier)
+        for component in (view.component, earlier.component):
+            pairs = set(zip(component, rebuilt.component, strict=True))
+            assert len(pairs) == len(set(component)) == len(set(rebuilt.component))
 
 
 def test_random_frames_match_a_naive_computation() -> None:
@@ -600,3 +603,16 @@ def test_industry_share_is_of_the_subjects_that_existed() -> None:
                  insp("I1", "S0", "2024-07-01"))
     rows = inspection_features(frames)
     assert rows.loc[["I0", "I1"], "industry_share"].tolist() == pytest.approx([1 / 4, 2 / 5])
+
+
+def test_dates_of_mixed_formats_are_read_and_a_non_date_is_refused() -> None:
+    # an analyst's own frames: pandas would judge the column by its first value
+    ties = pd.DataFrame({"subject_uscc": ["S0", "S1", "S2"], "holder_key": "P",
+                         "holder_kind": "person", "role": "legal_rep", "share_pct": np.nan,
+                         "since": ["2016-01-01", "2024/06/01", "20240601"]})
+    frames = dataclasses.replace(make(3), ties=ties)
+    assert at(frames, D(2024, 1, 1), "S0")["linked_subjects_1hop"] == 0
+    assert at(frames, D(2024, 7, 1), "S0")["linked_subjects_1hop"] == 2
+    frames = dataclasses.replace(frames, ties=ties.assign(since=["2016-01-01", "soon", None]))
+    with pytest.raises(ValueError, match="since: 1 value.*'soon'"):
+        build_links(frames)

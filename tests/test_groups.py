@@ -98,7 +98,7 @@ def naive(frames, as_of: dt.date) -> pd.DataFrame:
         member = (reg.isna() | (reg < ts)) & (since < ts)
         k = k.reindex(sub.index)
         for u in sub.index:
-            if pd.isna(k[u]) or not member[u]:
+            if pd.isna(k[u]) or since[u] >= ts:  # no group, or not joined yet
                 out.loc[u, f"{kind}_failure_rate"] = np.nan
                 out.loc[u, f"{kind}_others"] = np.nan
                 continue
@@ -328,3 +328,32 @@ def test_a_later_inspection_elsewhere_leaves_the_failure_ratio_unchanged_to_the_
         later = add(frames, "inspections", insp("Ix", "S1", day, "fail"))
         after = inspection_features(later).loc["I0", FEATURE_NAMES].astype(float)
         assert before.equals(after), before.compare(after)
+
+
+def test_a_subject_registered_on_t_has_its_groups_rates() -> None:
+    # registered on the day it is scored, or inspected before its registration day (a
+    # data error): it still has an industry, premises and phone, only not yet as a member
+    frames = make(
+        subjects=[subject("S0"), subject("S1", registered_on="2024-03-01")],
+        addresses=[dict(subject_uscc=s, address_key="m") for s in ("S0", "S1")],
+        inspections=[insp("I0", "S0", "2023-05-01", "fail"), insp("I1", "S1", "2024-02-01")],
+    )
+    f = subject_features(frames, D(2024, 3, 1)).loc["S1"]
+    assert f["site_others"] == 1 and f["site_failure_rate"] > 0
+    assert not np.isnan(f["industry_failure_rate"])
+    row = inspection_features(frames).loc["I1"]
+    assert row["site_others"] == 1 and not np.isnan(row["industry_failure_rate"])
+    # and it does not count itself among the others before it is registered
+    assert subject_features(frames, D(2024, 3, 2)).loc["S0", "site_others"] == 1
+
+
+def test_the_legal_representative_is_the_one_who_took_over_last() -> None:
+    # S0 was run by A (who also runs S1, S2, S3) and is run by B (who runs S4) from June
+    # 2024: B, though the less widely shared, is S0's legal representative
+    frames = make(5, ties=[tie("S0", "A"), tie("S1", "A"), tie("S2", "A"), tie("S3", "A"),
+                           tie("S0", "B", since="2024-06-01"), tie("S4", "B")])
+    f = subject_features(frames, D(2024, 7, 1))
+    assert f.loc["S0", "owner_others"] == 1  # B's other: S4
+    assert f.loc["S1", "owner_others"] == 2  # A no longer runs S0
+    # before B took over, S0 is in no owner's group: B's later role is not known yet
+    assert np.isnan(subject_features(frames, D(2024, 1, 1)).loc["S0", "owner_others"])

@@ -147,12 +147,28 @@ def test_every_bad_input_kind_is_quarantined_with_reason(store: Store, tmp_path:
             ("penalties.csv", "field_count"), ("complaints.csv", "missing_column")]:
         assert expected in codes, expected
     s = by_file["subjects.csv"]
-    assert (s.read, s.loaded, s.quarantined, s.duplicates) == (10, 2, 7, 1)
+    # a bad value in a column the row can do without is cleared and the row loads: a
+    # future or impossible registration day, an unknown kind, a negative capital
+    assert (s.read, s.loaded, s.quarantined, s.duplicates) == (10, 6, 3, 1)
+    assert (s.cleared, s.cleared_reasons) == (
+        4, {"future_date": 1, "bad_enum": 1, "negative_amount": 1, "bad_date": 1})
     lines = {q["line"] for q in quarantined(report) if q["file"] == "subjects.csv"}
-    assert lines == set(range(4, 12))
-    # nothing dangling: the one good role exists, no role to a missing subject
-    assert store.read("MATCH ()-[r:HOLDS]->() RETURN count(r) AS n")[0]["n"] == 1
-    assert store.read("MATCH (s:Subject) RETURN count(s) AS n")[0]["n"] == 2
+    assert lines == set(range(4, 12))  # every rejected row and every cleared value is kept
+    cleared = {(q["line"], q["column"]) for q in quarantined(report)
+               if q["file"] == "subjects.csv" and q["loaded"]}
+    assert cleared == {(5, "registered_on"), (6, "kind"), (8, "registered_capital"),
+                       (9, "registered_on")}
+    rows = {r["u"]: r for r in store.read(
+        "MATCH (s:Subject) RETURN s.uscc AS u, s.kind AS k, s.registered_on AS d, "
+        "s.registered_capital AS c")}
+    assert set(rows) == {uscc(i) for i in (1, 2, 4, 5, 7, 8)}
+    assert rows[uscc(4)]["d"] is None and rows[uscc(5)]["k"] is None
+    assert rows[uscc(7)]["c"] is None and rows[uscc(8)]["d"] is None
+    assert "4 value(s) cleared" not in report.table() and "value(s) cleared" in report.table()
+    # nothing dangling: the good role and the one whose share was cleared exist, no role
+    # to a missing subject
+    assert by_file["roles.csv"].cleared_reasons == {"out_of_range": 1}
+    assert store.read("MATCH ()-[r:HOLDS]->() RETURN count(r) AS n")[0]["n"] == 2
 
 
 def test_resident_ids_never_stored_or_quarantined_in_clear(store: Store, tmp_path: Path,
@@ -295,7 +311,9 @@ def test_registry_phrases_and_full_width_ids_load(store: Store, tmp_path: Path,
     report = run_load(store, folder, pii_secret)
     assert report.reconciles
     bad = quarantined(report)
-    assert [(q["line"], q["code"]) for q in bad] == [(5, "bad_number")]  # US dollars only
+    # US dollars are refused: the subject loads without its capital
+    assert [(q["line"], q["code"], q["column"], q["loaded"]) for q in bad] == [
+        (5, "bad_number", "registered_capital", True)]
     rows = {r["u"]: r for r in store.read(
         "MATCH (s:Subject) RETURN s.uscc AS u, s.kind AS k, s.status AS st, "
         "s.registered_capital AS c, s.registered_on AS d")}
@@ -388,3 +406,36 @@ def test_a_mistyped_id_is_masked_in_the_quarantine_too(store: Store, tmp_path: P
     report = run_load(store, folder, pii_secret)
     text = Path(report.quarantine_file).read_text()
     assert "bad_person_id" in text and "future_date" in text and typo not in text
+
+
+def test_a_bad_optional_value_loses_neither_the_row_nor_the_stored_value(
+        store: Store, tmp_path: Path, pii_secret: bytes) -> None:
+    folder = tmp_path / "in"
+    write_csv(folder, "subjects.csv", [subject(1, registered_capital="100"),
+                                       subject(2, registered_on="2099-01-01")])
+    write_csv(folder, "penalties.csv", [
+        {"penalty_id": "P1", "subject_uscc": uscc(2), "decided_on": "2024-01-01",
+         "severity": "general", "repaired_on": "2023-01-01"}])  # repaired before decided
+    write_csv(folder, "list_entries.csv", [
+        {"list": "abnormal_operation", "listed_on": "2024-05-01", "subject_uscc": uscc(2),
+         "removed_on": "2024-04-01"}])  # removed before listed: still listed
+    report = run_load(store, folder, pii_secret)
+    assert report.reconciles and report.totals["quarantined"] == 0
+    # the subject with a future registration day loaded, and so did its penalty and listing
+    # (before, they followed it into the quarantine as unknown_subject)
+    got = store.read("MATCH (p:Penalty)-[:IMPOSED_ON]->(s:Subject) "
+                     "RETURN s.uscc AS u, p.repaired_on AS r")
+    assert got == [{"u": uscc(2), "r": None}]
+    got = store.read("MATCH (e:ListEntry)-[:LISTS]->(s:Subject) RETURN e.removed_on AS r")
+    assert got == [{"r": None}]
+    codes = sorted((q["file"], q["column"], q["code"], q["loaded"]) for q in quarantined(report))
+    assert codes == [("list_entries.csv", "removed_on", "bad_date", True),
+                     ("penalties.csv", "repaired_on", "bad_date", True),
+                     ("subjects.csv", "registered_on", "future_date", True)]
+    # a later export with an unreadable capital leaves the stored one alone
+    update = tmp_path / "update"
+    write_csv(update, "subjects.csv", [subject(1, registered_capital="一百")])
+    report = run_load(store, update, pii_secret)
+    assert report.totals["loaded"] == 1 and report.files[0].cleared == 1
+    got = store.read(f"MATCH (s:Subject {{uscc: '{uscc(1)}'}}) RETURN s.registered_capital AS c")
+    assert got[0]["c"] == 100

@@ -364,7 +364,8 @@ def test_the_quarantine_keeps_its_format_and_a_bad_rows_bytes(store: Store, tmp_
         today=dt.date(2026, 11, 27), pii_secret=pii_secret, quarantine_path=quarantine))
     assert report.reconciles and report.totals["loaded"] == 2 + 20 + 2
     records = [json.loads(line) for line in quarantine.read_text().splitlines()]
-    assert all(set(r) == {"file", "line", "code", "reason", "raw"} for r in records)
+    assert all(set(r) == {"file", "line", "code", "reason", "raw", "column", "loaded"}
+               for r in records)
     by_code = {r["code"]: r for r in records}
     assert set(by_code) == {"invalid_encoding", "unbalanced_quote", "bad_json"}
     bad = BadLine(by_code["invalid_encoding"]["line"], "invalid_encoding",

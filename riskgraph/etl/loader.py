@@ -156,6 +156,11 @@ def _load_file(store: Store, kind: str, path: Path, ctx: Context, seen: set[str]
         except RowError as exc:
             reject(line, exc.code, str(exc), raw)
             continue
+        for column, code, reason in record.pop("cleared", ()):
+            rep.cleared += 1
+            rep.cleared_reasons[code] = rep.cleared_reasons.get(code, 0) + 1
+            quarantine.add(path.name, line, code, mask_text(reason), _masked(raw),
+                           column=column, loaded=True)
         if key in seen:
             rep.duplicates += 1
             rep.reasons["duplicate_key"] = rep.reasons.get("duplicate_key", 0) + 1

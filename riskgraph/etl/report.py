@@ -22,6 +22,9 @@ class FileReport:
     rejected: str | None = None  # why the whole file was rejected, if it was
     seconds: float = 0.0
     reasons: dict[str, int] = field(default_factory=dict)
+    # values cleared from rows that loaded without them (a bad optional value), by code
+    cleared: int = 0
+    cleared_reasons: dict[str, int] = field(default_factory=dict)
 
     @property
     def reconciles(self) -> bool:
@@ -79,6 +82,8 @@ class LoadReport:
                 lines.append(f"    rejected: {f.rejected}")
             for code, n in sorted(f.reasons.items()):
                 lines.append(f"    {code}: {n:,}")
+            for code, n in sorted(f.cleared_reasons.items()):
+                lines.append(f"    {code}: {n:,} value(s) cleared, their rows loaded")
         t = self.totals
         lines.append("-" * len(head))
         lines.append(f"{'total':<48} {t['read']:>9,} {t['loaded']:>9,} {t['quarantined']:>9,} "
@@ -93,12 +98,16 @@ class LoadReport:
 
 
 class Quarantine:
-    """Append rejected rows, with their file, line, reason code, reason and raw row."""
+    """Append rejected rows, with their file, line, reason code, reason and raw row, and
+    the values cleared from rows that loaded without them (``column``, ``loaded`` true)."""
 
     def __init__(self, fh: TextIO) -> None:
         self._fh = fh
 
-    def add(self, file: str, line: int | None, code: str, reason: str, raw: Any) -> None:
-        """Record one rejected row (or a whole file, with line None)."""
-        record = {"file": file, "line": line, "code": code, "reason": reason, "raw": raw}
+    def add(self, file: str, line: int | None, code: str, reason: str, raw: Any,
+            column: str | None = None, loaded: bool = False) -> None:
+        """Record one rejected row (or a whole file, with line None), or one value of a
+        loaded row (``column``; ``loaded=True``)."""
+        record = {"file": file, "line": line, "code": code, "reason": reason, "raw": raw,
+                  "column": column, "loaded": loaded}
         self._fh.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")

@@ -74,6 +74,10 @@ class RowValidator:
         self.ctx = ctx
         self._check: Callable[[dict[str, str], Record], str] = getattr(self, "_" + kind.name)
         self._person_cache: dict[str, tuple[str, str]] = {}
+        # A bad value in a column the row can do without is cleared, not the row rejected:
+        # (column, code, message) of the row being validated.
+        self._optional = set(kind.columns) - set(kind.required) - set(kind.one_of)
+        self._cleared: list[tuple[str, str, str]] = []
 
     def validate(self, row: dict[str, str | None]) -> tuple[str, Record]:
         """Return the row's key and its clean record, or raise RowError."""
@@ -95,8 +99,18 @@ class RowValidator:
                 raise RowError("ambiguous_reference",
                                f"exactly one of {', '.join(self.kind.one_of)} must be filled")
         record: Record = {}
+        self._cleared = []
         key = self._check(values, record)
+        if self._cleared:
+            record["cleared"] = self._cleared
         return key, record
+
+    def _bad(self, column: str, code: str, message: str) -> None:
+        """A value failed its check: reject the row if it needs the column, else clear the
+        value (the row loads without it, a stored value stays) and remember why."""
+        if column not in self._optional:
+            raise RowError(code, message)
+        self._cleared.append((column, code, message))
 
     # -- shared field checks ------------------------------------------------------------
 
@@ -133,9 +147,9 @@ class RowValidator:
         try:
             day = parse_date(values[column])
         except ValueError as exc:
-            raise RowError("bad_date", f"{column}: {exc}") from exc
+            return self._bad(column, "bad_date", f"{column}: {exc}")
         if day > self.ctx.today:
-            raise RowError("future_date", f"{column} {day.isoformat()} is in the future")
+            return self._bad(column, "future_date", f"{column} {day.isoformat()} is in the future")
         return day
 
     def _enum(self, values: dict[str, str], column: str) -> str | None:
@@ -149,7 +163,7 @@ class RowValidator:
         alias = contract.ENUM_ALIASES.get(column, {}).get(raw) or contract.enum_by_rule(column, raw)
         if alias:
             return alias
-        raise RowError("bad_enum", f"{column} {raw!r} is not one of {', '.join(allowed)}")
+        return self._bad(column, "bad_enum", f"{column} {raw!r} is not one of {', '.join(allowed)}")
 
     def _number(self, values: dict[str, str], column: str, low: float = 0.0,
                 high: float | None = None, percent: bool = False) -> float | None:
@@ -157,12 +171,12 @@ class RowValidator:
             return None
         try:
             number = parse_number(values[column], percent=percent)
-        except ValueError as exc:
-            raise RowError("bad_number", f"{column}: {values[column]!r} is not a number") from exc
+        except ValueError:
+            return self._bad(column, "bad_number", f"{column}: {values[column]!r} is not a number")
         if number < low or (high is not None and number > high):
             code = "negative_amount" if number < low else "out_of_range"
             bound = f"between {low:g} and {high:g}" if high is not None else f">= {low:g}"
-            raise RowError(code, f"{column} {number:g} must be {bound}")
+            return self._bad(column, code, f"{column} {number:g} must be {bound}")
         return number
 
     def _bool(self, values: dict[str, str], column: str) -> bool | None:
@@ -171,15 +185,16 @@ class RowValidator:
         try:
             return parse_bool(values[column])
         except ValueError as exc:
-            raise RowError("bad_bool", f"{column}: {exc}") from exc
+            return self._bad(column, "bad_bool", f"{column}: {exc}")
 
     def _props(self, record: Record, **props: Any) -> None:
         # Only columns the file carries are written: a file without a column leaves the
         # stored value alone, an empty cell in a carried column clears it. A resident ID
         # written into free text (a penalty's reason) is masked before it is stored; codes
         # (task ids, item codes) are kept as they are, though some look like IDs.
+        cleared = {column for column, _, _ in self._cleared}
         record["props"] = {k: mask_text(v) if k in FREE_TEXT and isinstance(v, str) else v
-                           for k, v in props.items() if k in self.columns}
+                           for k, v in props.items() if k in self.columns and k not in cleared}
 
     # -- kinds --------------------------------------------------------------------------
 
@@ -233,7 +248,7 @@ class RowValidator:
         decided = self._date(v, "decided_on")
         repaired = self._date(v, "repaired_on")
         if repaired and decided and repaired < decided:
-            raise RowError("bad_date", "repaired_on is before decided_on")
+            repaired = self._bad("repaired_on", "bad_date", "repaired_on is before decided_on")
         rec.update(id=v["penalty_id"], subject=self._uscc(v, "subject_uscc", must_exist=True),
                    department=v.get("department"))
         self._props(rec, department=v.get("department"), decided_on=decided,
@@ -257,7 +272,7 @@ class RowValidator:
         listed = self._date(v, "listed_on")
         removed = self._date(v, "removed_on")
         if removed and listed and removed < listed:
-            raise RowError("bad_date", "removed_on is before listed_on")
+            removed = self._bad("removed_on", "bad_date", "removed_on is before listed_on")
         name = self._enum(v, "list")
         assert listed is not None and name is not None  # required columns
         key = f"{target}|{name}|{listed.isoformat()}"

@@ -110,9 +110,30 @@ def regroup(events: Events, group: np.ndarray, n_groups: int,
 
 def days_of(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Days since 1970 as int64, and whether each value is present."""
-    d = pd.to_datetime(pd.Series(col), errors="coerce").to_numpy(dtype="datetime64[D]")
+    d = parse_dates(col).to_numpy(dtype="datetime64[D]")
     ok = ~np.isnat(d)
     return np.where(ok, d.astype(np.int64), 0), ok
+
+
+def parse_dates(col: pd.Series | pd.Index | np.ndarray) -> pd.Series:
+    """Dates of a column: datetimes as they are; text as ISO 8601, else each value by its
+    own format (``2024/06/01``, ``20240601`` beside ``2016-01-01``: pandas would judge
+    the whole column by its first value and turn the others into NaT). Empty values are
+    NaT; a value that is no date at all raises ValueError naming it, rather than passing
+    as a missing date (a role's missing ``since`` means "from the start")."""
+    series = pd.Series(col)
+    if pd.api.types.is_datetime64_any_dtype(series):
+        return series
+    out = pd.to_datetime(series, errors="coerce", format="ISO8601")
+    text = series.astype("string").str.strip()
+    left = out.isna() & text.notna() & (text != "")
+    if left.any():
+        out[left] = pd.to_datetime(text[left], errors="coerce", format="mixed")
+        bad = left & out.isna()
+        if bad.any():
+            raise ValueError(f"{series.name or 'a date column'}: {int(bad.sum()):,} value(s) "
+                             f"are not dates, e.g. {text[bad].iloc[0]!r}")
+    return out
 
 
 def day_of(value: dt.date) -> int:

@@ -150,11 +150,11 @@ def inspection_features(
     which = np.searchsorted(snaps, t, side="right") - 1
     order = np.argsort(which, kind="stable")
     bounds = np.searchsorted(which[order], np.arange(len(snaps) + 1))
-    risk = None
+    risk, then = None, None
     for i in np.flatnonzero(np.diff(bounds)):
         sel = order[bounds[i]:bounds[i + 1]]
         s = _seeds(hist, int(snaps[i]))
-        then = links.at(int(snaps[i]))
+        then = links.at(int(snaps[i]), after=then)  # snapshots ascend: merge components
         # The previous snapshot's solution is a close start: a few iterations, not ~60.
         risk = propagate(then, s["weight"], PPR_ALPHA, active=s["subjects"] > 0, start=risk)
         ctx = _context(then, s, subj[sel], risk)

@@ -16,12 +16,15 @@ The prior is the city's failure rate before t (for the industry, premises, phone
 rates) or the subject's industry rate (for its own shrunk failure rate). Unlike the link
 graph, groups have no hub cap: a rate over a market of 300 stalls is a sound statistic,
 where 300 links would glue unrelated stalls into one cluster. A subject with several
-addresses, phones or legal representatives takes the most widely shared one (counted
-today), so a neighbour at its secondary address is not counted; the others' events and
-registrations count strictly before t. A legal representative's group is dated by the
-role's ``since``: a subject is a member from the day its representative took over, with
-its events from that day (an owner's record is what its subjects did under it, and a
-takeover after t is not known at t). Addresses and phones carry no dates.
+addresses or phones takes the most widely shared one (counted today), so a neighbour at
+its secondary address is not counted; the others' events and registrations count
+strictly before t. A subject has one legal representative at a time: of several, the one
+whose role began last (``since``; undated roles are the oldest), then the most widely
+shared. Its group is dated by that day: the subject is a member from the day its
+representative took over, with its events from that day (an owner's record is what its
+subjects did under it, and a takeover after t is not known at t: before it the subject is
+in no owner's group, as the exports do not say who ran it before). Addresses and phones
+carry no dates.
 
 Raw rates mix the group's conduct with its trades: a market of restaurants has more
 complaints per stall than an office block of consultancies, however well both are run.
@@ -84,15 +87,20 @@ def group_ids(frames: GraphFrames, usccs: pd.Index) -> dict[str, Group]:
     }
     out = {kind: _primary(lookup(usccs, subj), key, len(usccs), day)
            for kind, (subj, key, day) in pairs.items()}
+    # A subject has one legal representative at a time: the one whose role began last.
+    subj, key, day = pairs["owner"]
+    out["owner"] = _primary(lookup(usccs, subj), key, len(usccs), day, latest=True)
     # frames.subjects is in usccs order: no lookup needed
     out["industry"] = _primary(np.arange(len(usccs)), frames.subjects["industry"], len(usccs))
     return out
 
 
 def _primary(subj: np.ndarray, key: pd.Series, n: int,
-             day: np.ndarray | None = None) -> Group:
+             day: np.ndarray | None = None, latest: bool = False) -> Group:
     """Each subject's most widely shared key as a group id (ties: the first seen), and
-    the earliest ``day`` of its rows with that key (``_NEVER`` without days)."""
+    the earliest ``day`` of its rows with that key (``_NEVER`` without days); with
+    ``latest``, the key whose earliest day is the latest comes first (then the most
+    widely shared)."""
     codes, uniques = pd.factorize(key.astype("string").to_numpy(), use_na_sentinel=True)
     ok = (subj >= 0) & (codes >= 0)
     subj, codes = subj[ok], codes[ok]
@@ -104,7 +112,7 @@ def _primary(subj: np.ndarray, key: pd.Series, n: int,
     pair, day = pair[distinct], day[distinct]  # each pair with its earliest day
     subj, codes = pair // (len(uniques) + 1), pair % (len(uniques) + 1)
     size = np.bincount(codes, minlength=len(uniques))
-    order = np.lexsort((-size[codes], subj))
+    order = np.lexsort((-size[codes], -day, subj) if latest else (-size[codes], subj))
     first = order[np.r_[True, subj[order][1:] != subj[order][:-1]]] if len(order) else order
     group = np.full(n, -1, np.int64)
     group[subj[first]] = codes[first]
@@ -144,7 +152,6 @@ class GroupRates:
         industry, n_industries, _ = groups["industry"]
         self.industry = np.where(industry >= 0, industry, n_industries)
         k = n_industries + 1
-        self._reg = reg
         # Each kind's records start with its first event: no member is expected to have
         # complaints from before complaints were recorded.
         self._first = {e: int(events[e].day.min()) if len(events[e].day) else _NEVER
@@ -166,7 +173,7 @@ class GroupRates:
                        for kind, (group, count, _) in groups.items() if kind in GROUPS}
 
     def days_on_record(self, subj: np.ndarray, t: np.ndarray, kind: str,
-                       group: str = "industry") -> np.ndarray:
+                       group: str) -> np.ndarray:
         """Days before t each subject has been on record for an event kind, as a member
         of its ``group``: from the latest of its registration, the day it joined and the
         kind's first event (0 if it is not a member before t)."""
@@ -207,8 +214,10 @@ class GroupRates:
         return out
 
     def _member(self, kind: str, subj: np.ndarray, t: np.ndarray) -> np.ndarray:
-        """Whether each subject is in a group of the kind before t."""
-        return (self.groups[kind][subj] >= 0) & (self.start[kind][subj] < t)
+        """Whether each subject has a group of the kind on day t: one, joined before t (a
+        subject registered on t, or an inspection row dated before its registration,
+        still has its industry, premises and phone)."""
+        return (self.groups[kind][subj] >= 0) & (self.joined[kind][subj] < t)
 
     def city_rate(self, t: np.ndarray) -> np.ndarray:
         """The city's failure rate over inspections decided before t (0.5 with none)."""
@@ -223,8 +232,8 @@ class GroupRates:
         joined = np.minimum(self.joined[kind][subj], t)
         out = {}
         for name, per in self.per_group[kind].items():
-            if name == "members":
-                own = has.astype(np.float64)
+            if name == "members":  # itself, if the group counts it yet
+                own = (self.start[kind][subj] < t).astype(np.float64)
             else:  # its own events since it joined are in the group's
                 own = self.own[name].count(subj, t) - self.own[name].count(subj, joined)
             out[name] = np.where(has, per.count(g, t) - own, np.nan)
@@ -261,9 +270,9 @@ class _Pairs:
     range — to sum expected events over a group's industries."""
 
     def __init__(self, group: np.ndarray, n_groups: int, industry: np.ndarray,
-                 n_industries: int, reg: np.ndarray, expected_failures: Events,
+                 n_industries: int, start: np.ndarray, expected_failures: Events,
                  joined: np.ndarray, kind: str) -> None:
-        # reg: the day each subject starts to count as a member (see GroupRates.start)
+        # start: the day each subject starts to count as a member (GroupRates.start)
         self.of, self.n_groups, self.kind = group, n_groups, kind
         self.expected_failures = regroup(expected_failures, group, n_groups, joined)
         member = np.flatnonzero(group >= 0)
@@ -271,8 +280,8 @@ class _Pairs:
         codes, pair = np.unique(code, return_inverse=True)
         self.group = codes // n_industries
         self.industry = codes % n_industries
-        self.exposure = Events(pair, reg[member], np.ones(len(member), bool), len(codes),
-                               values=reg[member].astype(np.float64))
+        self.exposure = Events(pair, start[member], np.ones(len(member), bool), len(codes),
+                               values=start[member].astype(np.float64))
         # one more bound than groups, and at least two, so a masked lookup stays in range
         self.first = np.searchsorted(self.group, np.arange(max(n_groups, 1) + 1))
 

@@ -32,6 +32,7 @@ import pyarrow.compute as pc
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
+from riskgraph.models.events import days_of
 from riskgraph.models.frames import GraphFrames
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,8 @@ DEFAULT_HUB_CAP = 30
 class Links:
     """Capped subject-subject link graph over ``frames.subjects`` (row i is subject i)."""
 
+    # The matrices of a past day's view (``at``) hold explicit zeros for what did not
+    # exist yet; the view with every fact (``build_links``) holds none.
     usccs: pd.Index  # subject USCCs, in frames.subjects order
     adjacency: sp.csr_matrix  # symmetric, float64 ones, no self loops
     kinds: sp.csr_matrix  # same structure as adjacency, uint8 bitmask of EDGE_KINDS
@@ -62,7 +65,7 @@ class Links:
     dated: _Dated | None = None  # the whole structure with its days, for ``at``
     as_of: int | None = None  # the day (days since 1970) of this view; None: every fact
 
-    def at(self, day: int | None) -> Links:
+    def at(self, day: int | None, after: Links | None = None) -> Links:
         """The graph as it stood on ``day`` (days since 1970; None: with every fact): an
         edge, a tie to a person and a 2-hop pair count once every fact that makes them
         is dated strictly before the day (both subjects registered, both roles begun).
@@ -73,7 +76,9 @@ class Links:
         The matrices of a past day share their index arrays with the whole structure (do
         not change them in place) and hold explicit zeros for what does not exist yet, so
         a view costs a few vectorised comparisons and one connected-components pass; the
-        view of ``None`` owns its arrays and holds no zeros."""
+        view of ``None`` owns its arrays and holds no zeros. Given the view of an earlier
+        day (``after``), components are that view's merged through the edges begun since,
+        which is the same partition at a fraction of the cost (links only ever begin)."""
         d = self.dated
         if d is None:
             raise ValueError("these links carry no dates: build them with build_links")
@@ -89,9 +94,8 @@ class Links:
 
         a = d.adjacency
         adjacency = keep(a, d.edge_day < t)
-        bits = np.zeros(a.nnz, np.uint8)
-        for i, b in enumerate(EDGE_KINDS.values()):
-            bits |= np.where(d.kind_day[:, i] < t, b, 0).astype(np.uint8)
+        # EDGE_KINDS are the bits 1, 2, 4, ... in column order
+        bits = np.packbits(d.kind_day < t, axis=1, bitorder="little").ravel()
         views = {
             "adjacency": adjacency,
             "kinds": keep(a, bits, np.uint8),
@@ -99,11 +103,22 @@ class Links:
             "persons": keep(d.persons, d.persons_day < t),
             "legal_reps": keep(d.legal_reps, d.legal_reps_day < t),
         }
-        live = adjacency if day is None else adjacency.copy()
-        live.eliminate_zeros()
-        _, component = connected_components(live, directed=False)
+        if after is not None and after.as_of is not None and day is not None \
+                and after.as_of <= t and after.dated is d:
+            begun = np.flatnonzero((d.edge_day >= after.as_of) & (d.edge_day < t))
+            labels = after.component
+            m = int(labels.max()) + 1 if len(labels) else 0
+            merge = sp.csr_matrix((np.ones(len(begun)), (labels[d.edge_row[begun]],
+                                                         labels[a.indices[begun]])),
+                                  shape=(m, m))
+            _, merged = connected_components(merge, directed=False)
+            component = merged[labels]
+        else:
+            live = adjacency if day is None else adjacency.copy()
+            live.eliminate_zeros()
+            _, component = connected_components(live, directed=False)
         return replace(self, **views, component=component.astype(np.int64),
-                       as_of=None if day is None else int(day))
+                       as_of=None if day is None else t)
 
     def shared_by(self, name: str, exists: np.ndarray,
                   rows: np.ndarray | None = None) -> np.ndarray:
@@ -138,12 +153,15 @@ class Links:
         objects, so prefer the sparse matrices for whole-city work. Nodes are USCCs with
         ``component``; edges carry ``kinds``, the names of their edge kinds in
         ``EDGE_KINDS`` order (a pair of subjects can share a person *and* an address).
-        Unknown USCCs raise KeyError.
+        Unknown USCCs raise KeyError. The whole graph of a past day's view (``at``) leaves
+        out the subjects not registered by then.
         """
         if isinstance(around, str):
             around = [around]
         if around is None:
             nodes = np.arange(len(self.usccs))
+            if self.as_of is not None and self.dated is not None:  # who existed that day
+                nodes = nodes[self.dated.registered < self.as_of]
         else:
             start = lookup(self.usccs, pd.Series(list(around), dtype="str"))
             if (start < 0).any():
@@ -177,8 +195,8 @@ class Links:
     def edge_counts(self) -> dict[str, int]:
         """Number of undirected edges in total and per kind."""
         counts = {k: int(((self.kinds.data & b) != 0).sum()) // 2 for k, b in EDGE_KINDS.items()}
-        counts["total"] = self.adjacency.count_nonzero() // 2
-        counts["two_hop_pairs"] = self.two_hop.count_nonzero() // 2
+        counts["total"] = int(self.adjacency.count_nonzero()) // 2
+        counts["two_hop_pairs"] = int(self.two_hop.count_nonzero()) // 2
         return counts
 
 
@@ -238,8 +256,9 @@ def build_links(frames: GraphFrames, hub_cap: int = DEFAULT_HUB_CAP) -> Links:
         registered,
     )
     two_hop, two_from, two_until = _dated_two_hop(adjacency, edge_day)
-    dated = _Dated(adjacency, edge_day, kind_day, two_hop, two_from, two_until,
-                   persons, persons_day, legal_reps, legal_day)
+    edge_row = np.repeat(np.arange(n, dtype=np.int32), np.diff(adjacency.indptr))
+    dated = _Dated(registered, adjacency, edge_row, edge_day, kind_day, two_hop, two_from,
+                   two_until, persons, persons_day, legal_reps, legal_day)
     links = Links(
         usccs=usccs, adjacency=adjacency, kinds=kinds, two_hop=two_hop,
         component=np.zeros(n, np.int64), persons=persons, legal_reps=legal_reps,
@@ -256,10 +275,8 @@ def build_links(frames: GraphFrames, hub_cap: int = DEFAULT_HUB_CAP) -> Links:
 
 def _days(col: pd.Series) -> np.ndarray:
     """Day numbers of a date column, ALWAYS where missing, within (ALWAYS, NEVER)."""
-    d = pd.to_datetime(pd.Series(col), errors="coerce").to_numpy(dtype="datetime64[D]")
-    ok = ~np.isnat(d)
-    days = np.where(ok, d.astype(np.int64), ALWAYS)
-    return np.clip(days, ALWAYS, NEVER - 1).astype(np.int32)
+    days, ok = days_of(col)
+    return np.clip(np.where(ok, days, ALWAYS), ALWAYS, NEVER - 1).astype(np.int32)
 
 
 def propagate(
@@ -326,7 +343,7 @@ ALWAYS, NEVER = -(1 << 19), (1 << 19) - 1
 _DAY_BITS = 20  # a day packed below a pair key: NEVER - ALWAYS < 2 ** 20
 _PACK_LIMIT = 1 << (63 - _DAY_BITS)  # pair keys of one block stay below this
 # Walks i - j - k expanded at once while dating the 2-hop pairs: ~50 bytes each.
-_TWO_HOP_BLOCK_WALKS = 8_000_000
+_TWO_HOP_BLOCK_WALKS = 2_000_000
 
 
 @dataclass(frozen=True, eq=False)
@@ -334,8 +351,10 @@ class _Dated:
     """The whole link structure with the day each part starts (facts strictly before a
     day t count on t): arrays aligned with the data of the matrices they date."""
 
+    registered: np.ndarray  # int32 registration day per subject (ALWAYS when unknown)
     adjacency: sp.csr_matrix  # every edge that ever exists
-    edge_day: np.ndarray  # int32: first day on which the edge counts minus one
+    edge_row: np.ndarray  # the row of each entry (the column is adjacency.indices)
+    edge_day: np.ndarray  # int32: the day of its latest fact; it counts on the days after
     kind_day: np.ndarray  # int32 (nnz, len(EDGE_KINDS)): the same per edge kind
     two_hop: sp.csr_matrix  # pairs ever at exactly 2 hops
     two_hop_from: np.ndarray  # the pair is 2 hops apart from this day ...
