@@ -19,6 +19,8 @@ from riskgraph.models import training
 from riskgraph.models.draws import load_spec
 from riskgraph.models.draws.errors import DrawError, RecordError
 from riskgraph.models.draws.service import estimate, make_draw, plan, publish, verify_draw
+from riskgraph.models.events import day_of
+from riskgraph.models.linkage import build_links
 from riskgraph.models.scores import score_subjects
 from riskgraph.synth import generate_city
 
@@ -462,7 +464,15 @@ def test_analyst_notebook_runs_in_a_real_kernel(city: dict, server_env: dict[str
     riskiest = city["scores"].nlargest(1, "prob")["uscc"].iloc[0]
     assert riskiest in text(codes[2])  # the top-20 table, with reasons in words
     assert f"{riskiest}: " in text(codes[3]) and "within two links" in text(codes[3])
-    assert "# Model card" in text(codes[4])
+    # the neighbours it did not have a year ago, from the graph as it stood then
+    then = city["frames"]  # recount them here from the dated links
+    links = build_links(then)
+    ego = links.to_networkx([riskiest], hops=2)
+    before = links.at(day_of(AS_OF - dt.timedelta(days=365))).to_networkx([riskiest], hops=2)
+    came = ego.number_of_nodes() - len(set(ego.nodes) & set(before.nodes))
+    assert f"{riskiest}: {came} of {ego.number_of_nodes() - 1} subjects within two links came " \
+        "in the last year" in text(codes[4])
+    assert "# Model card" in text(codes[5])
 
 
 def test_workload_counts_draws_of_overlapping_windows_only(city: dict, session_store: Store,
