@@ -95,7 +95,12 @@ def test_resident_id_of_other_scripts_digits_is_refused_not_crashed() -> None:
     ("在营（开业）", "active"), ("存续（在营、开业、在册）", "active"), ("未开业", "active"),
     ("吊销，未注销", "revoked"), ("吊销，已注销", "cancelled"), ("注销", "cancelled"),
     ("已注销", "cancelled"), ("注销中", "active"), ("拟注销", "active"),
-    ("简易注销公告中", "active"), ("未注销", "active"), ("迁出", None),
+    ("简易注销公告中", "active"), ("未注销", "active"),
+    # moved to another registry: no longer this bureau's, so never drawn or scored here
+    ("迁出", "cancelled"), ("已迁出", "cancelled"),
+    ("歇业", "active"), ("停业", "active"), ("清算中", "active"),  # still registered
+    ("除名", "revoked"), ("责令关闭", "revoked"), ("吊销，停业", "revoked"),
+    ("营业中的咖啡馆", None),  # no rule: the value is cleared, the subject loads
 ])
 def test_registry_status_phrases(phrase: str, status: str | None) -> None:
     from riskgraph.etl.contract import enum_by_rule

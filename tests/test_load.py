@@ -439,3 +439,31 @@ def test_a_bad_optional_value_loses_neither_the_row_nor_the_stored_value(
     assert report.totals["loaded"] == 1 and report.files[0].cleared == 1
     got = store.read(f"MATCH (s:Subject {{uscc: '{uscc(1)}'}}) RETURN s.registered_capital AS c")
     assert got[0]["c"] == 100
+
+
+def test_cleared_values_of_a_duplicate_row_are_not_reported_and_words_load(
+        store: Store, tmp_path: Path, pii_secret: bytes) -> None:
+    folder = tmp_path / "in"
+    write_csv(folder, "subjects.csv", [
+        subject(1), subject(1, registered_capital="很多"),      # a duplicate: not applied
+        subject(2, status="歇业"), subject(3, status="已迁出"), subject(4, status="除名"),
+        subject(5, address="建设路\x001号")])                   # a NUL in an optional column
+    write_csv(folder, "items.csv", [
+        {"item_code": "K1", "department": "d1", "key_item": "safety"},
+        {"item_code": "K2", "department": "d1", "key_item": "否"}])
+    report = run_load(store, folder, pii_secret)
+    assert report.reconciles and report.totals["quarantined"] == 0
+    records = quarantined(report)
+    # the duplicate's unreadable capital is not said to have loaded
+    assert [(q["line"], q["code"], q["loaded"]) for q in records if q["line"] == 3] == [
+        (3, "duplicate_key", False)]
+    assert [(q["column"], q["code"]) for q in records if q["loaded"]] == [
+        ("address", "nul_byte")]
+    assert report.totals["cleared"] == 1 and "1 bad value(s)" in report.table()
+    rows = {r["u"]: r for r in store.read(
+        "MATCH (s:Subject) RETURN s.uscc AS u, s.status AS st, s.address AS a")}
+    assert [rows[uscc(i)]["st"] for i in (2, 3, 4)] == ["active", "cancelled", "revoked"]
+    assert rows[uscc(5)]["a"] is None
+    items = {r["c"]: r["k"] for r in store.read("MATCH (i:Item) RETURN i.item_code AS c, "
+                                                 "i.key_item AS k")}
+    assert items == {"K1": True, "K2": False}  # a word naming the kind of key item is key

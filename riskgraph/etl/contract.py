@@ -56,11 +56,13 @@ ENUM_RULES: dict[str, tuple[tuple[tuple[str, ...], str], ...]] = {
     "status": (
         (("已注销",), "cancelled"),  # 吊销，已注销: revoked, then cancelled
         (("注销中", "拟注销", "注销公告", "简易注销", "注销申请"), "active"),  # still registered
-        (("吊销", "撤销"), "revoked"),  # 吊销，未注销: revoked, not cancelled
+        (("吊销", "撤销", "除名", "责令关闭"), "revoked"),  # 吊销，未注销: revoked, not cancelled
+        (("迁出",), "cancelled"),  # moved to another registry: no longer this bureau's
         (("未注销",), "active"),
         (("注销",), "cancelled"),
         (("未开业",), "active"),  # registered, not trading yet
         (("在营", "开业", "存续", "在业", "在册", "正常"), "active"),
+        (("歇业", "停业", "清算"), "active"),  # suspended or winding up: still registered
     ),
 }
 

@@ -156,11 +156,7 @@ def _load_file(store: Store, kind: str, path: Path, ctx: Context, seen: set[str]
         except RowError as exc:
             reject(line, exc.code, str(exc), raw)
             continue
-        for column, code, reason in record.pop("cleared", ()):
-            rep.cleared += 1
-            rep.cleared_reasons[code] = rep.cleared_reasons.get(code, 0) + 1
-            quarantine.add(path.name, line, code, mask_text(reason), _masked(raw),
-                           column=column, loaded=True)
+        cleared = record.pop("cleared", ())
         if key in seen:
             rep.duplicates += 1
             rep.reasons["duplicate_key"] = rep.reasons.get("duplicate_key", 0) + 1
@@ -168,6 +164,11 @@ def _load_file(store: Store, kind: str, path: Path, ctx: Context, seen: set[str]
                            "key already seen in this load; the later row is not applied",
                            _masked(raw))
             continue
+        for column, code, reason in cleared:  # the row loads, without these values
+            rep.cleared += 1
+            rep.cleared_reasons[code] = rep.cleared_reasons.get(code, 0) + 1
+            quarantine.add(path.name, line, code, mask_text(reason), _masked(raw),
+                           column=column, loaded=True)
         seen.add(key)
         chunk.append((key, record))
         if kind == "subjects":

@@ -47,7 +47,7 @@ class LoadReport:
     @property
     def totals(self) -> dict[str, int]:
         """Sums over all files."""
-        keys = ("read", "loaded", "quarantined", "duplicates")
+        keys = ("read", "loaded", "quarantined", "duplicates", "cleared")
         return {k: sum(getattr(f, k) for f in self.files) for k in keys}
 
     @property
@@ -88,6 +88,9 @@ class LoadReport:
         lines.append("-" * len(head))
         lines.append(f"{'total':<48} {t['read']:>9,} {t['loaded']:>9,} {t['quarantined']:>9,} "
                      f"{t['duplicates']:>7,}  {'yes' if self.reconciles else 'NO'}")
+        if t["cleared"]:
+            lines.append(f"{t['cleared']:,} bad value(s) in optional columns cleared; their rows "
+                         "loaded (quarantine records with loaded=true)")
         rate = f"{t['read'] / self.seconds:,.0f} rows/s" if self.seconds else ""
         lines.append(f"{self.seconds:.1f} s  {rate}")
         if self.nodes is not None:

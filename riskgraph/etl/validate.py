@@ -19,6 +19,14 @@ from riskgraph.etl.readers import FileRejected
 FREE_TEXT = frozenset({"name", "reason", "authority", "category", "channel"})
 
 
+def _is_bool(text: str) -> bool:
+    try:
+        parse_bool(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _identifier(raw: str) -> str:
     """A USCC or resident ID as typed: full-width characters and spaces inside folded
     away, upper case."""
@@ -82,11 +90,13 @@ class RowValidator:
     def validate(self, row: dict[str, str | None]) -> tuple[str, Record]:
         """Return the row's key and its clean record, or raise RowError."""
         values: dict[str, str] = {}
+        self._cleared = []
         for column, raw in row.items():
             if raw is None:
                 continue
             if "\x00" in raw:
-                raise RowError("nul_byte", f"column {column!r} contains a NUL byte")
+                self._bad(column, "nul_byte", f"column {column!r} contains a NUL byte")
+                continue
             text = raw.strip()
             if text:
                 values[column] = text
@@ -99,7 +109,6 @@ class RowValidator:
                 raise RowError("ambiguous_reference",
                                f"exactly one of {', '.join(self.kind.one_of)} must be filled")
         record: Record = {}
-        self._cleared = []
         key = self._check(values, record)
         if self._cleared:
             record["cleared"] = self._cleared
@@ -294,6 +303,10 @@ class RowValidator:
 
     def _items(self, v: dict[str, str], rec: Record) -> str:
         rec.update(id=v["item_code"], department=v["department"])
+        # key_item may name the kind of key item (safety, quality, public_interest): a word
+        # that is not a yes or no is a key item, as the draws read it
+        key = None if "key_item" not in v else (
+            parse_bool(v["key_item"]) if _is_bool(v["key_item"]) else True)
         self._props(rec, department=v["department"], area=v.get("area"), name=v.get("name"),
-                    key_item=self._bool(v, "key_item"))
+                    key_item=key)
         return v["item_code"]
