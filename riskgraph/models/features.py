@@ -189,7 +189,7 @@ class _History:
         codes, names = pd.factorize(sub["industry"].astype("str"))
         stable = np.array([_stable_code(str(v)) for v in names] + [np.nan])
         self.industry_code = stable[codes]  # code -1 (missing) takes the trailing NaN
-        self._shares = IndustryShares(codes, self.registered, self.reg_ok)
+        self.shares = IndustryShares(codes, self.registered, self.reg_ok)
         self.kind_code = sub["kind"].map(KIND_CODES).astype(float).to_numpy()
         self.key_sector = sub["key_sector"].astype("boolean").astype("Float64").to_numpy(
             float, na_value=np.nan
@@ -263,7 +263,7 @@ def _own_sorted(h: _History, subj: np.ndarray, t: np.ndarray) -> dict[str, np.nd
     out["age_years"] = np.where(h.reg_ok[subj], (t - h.registered[subj]) / 365.25, np.nan)
     out["kind_code"] = h.kind_code[subj]
     out["industry_code"] = h.industry_code[subj]
-    out["industry_share"] = h._shares.at(subj, t)
+    out["industry_share"] = h.shares.at(subj, t)
     out["key_sector"] = h.key_sector[subj]
     out["registered_capital_log"] = h.capital_log[subj]
     out["complaints"] = h.complaints.count(subj, t)

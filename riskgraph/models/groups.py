@@ -135,14 +135,15 @@ class GroupRates:
         # an owner's record is what its subjects did under it.
         self.joined = {k: j for k, (_, _, j) in groups.items()}
         self.start = {k: np.maximum(reg, j) for k, j in self.joined.items()}
-        self.members = {k: Events(np.arange(n), st, np.ones(n, bool), n)
-                        for k, st in self.start.items()}
-        self.per_group = {  # an industry's rate needs only its failures and decisions
-            kind: {name: regroup(ev, group, count, self.joined[kind])
-                   for name, ev in {**events, "members": self.members[kind]}.items()
-                   if kind != "industry" or name in ("failures", "decided")}
-            for kind, (group, count, _) in groups.items()
-        }
+        self.per_group: dict[str, dict[str, Events]] = {}
+        for kind, (group, count, _) in groups.items():
+            if kind == "industry":  # an industry's rate needs only failures and decisions
+                of_kind = {name: events[name] for name in ("failures", "decided")}
+            else:  # members count from the day they start to (GroupRates.start)
+                of_kind = {**events, "members": Events(np.arange(n), self.start[kind],
+                                                       np.ones(n, bool), n)}
+            self.per_group[kind] = {name: regroup(ev, group, count, self.joined[kind])
+                                    for name, ev in of_kind.items()}
         fails, decided = events["failures"], events["decided"]
         self._city_fail_days = np.sort(fails.day)
         self._city_decided_days = np.sort(decided.day)

@@ -6,6 +6,7 @@ Pure functions on arrays and DataFrames; nothing here reads the graph or the clo
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -103,11 +104,17 @@ REASON_PATTERNS: list[tuple[re.Pattern[str], Phrase]] = [
 ]
 
 
-def reason_phrase(code: str, phrases: Mapping[str, Phrase] | None = None) -> Phrase:
-    """Plain-language phrase for a feature name; falls back to the name itself."""
+@functools.cache
+def _phrase_table() -> dict[str, Phrase]:
+    """The built-in phrases of every feature name, made once."""
     from riskgraph.models.phrases import FEATURE_PHRASES
 
-    base = {**{k: Phrase(*v) for k, v in FEATURE_PHRASES.items()}, **REASON_PHRASES}
+    return {**{k: Phrase(*v) for k, v in FEATURE_PHRASES.items()}, **REASON_PHRASES}
+
+
+def reason_phrase(code: str, phrases: Mapping[str, Phrase] | None = None) -> Phrase:
+    """Plain-language phrase for a feature name; falls back to the name itself."""
+    base = _phrase_table()
     table = base if phrases is None else {**base, **phrases}
     if code in table:
         return table[code]

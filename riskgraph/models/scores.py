@@ -68,4 +68,4 @@ def score_subjects(frames: GraphFrames, model: TrainedModel, as_of: dt.date | st
 
 def reasons_text(codes: Sequence[str]) -> list[str]:
     """Return the plain-language Chinese / English phrase of each reason code."""
-    return [f"{p.zh} / {p.en}" for p in map(reason_phrase, codes)]
+    return [reason_phrase(code).text() for code in codes]
