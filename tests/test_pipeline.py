@@ -12,7 +12,7 @@ import pytest
 
 from riskgraph.etl.loader import LoadOptions, load_folder
 from riskgraph.graph import draw_queries, score_queries
-from riskgraph.graph.errors import ChainConflict, DuplicateDraw
+from riskgraph.graph.errors import ChainConflict, ChainForked, DuplicateDraw
 from riskgraph.graph.projection import project
 from riskgraph.graph.store import Store
 from riskgraph.models import training
@@ -236,6 +236,35 @@ def test_plan_command_compares_ratio_sets(city: dict, session_store: Store, tmp_
                if line.startswith("class ratios")]
     assert headers == ["class ratios {'A': 0.025, 'B': 0.01, 'C': 0.02, 'D': 0.4}:",
                        "class ratios {'A': 0.025, 'B': 0.01, 'C': 0.02, 'D': 0.6}:"]
+
+
+def test_a_forked_chain_refuses_new_draws_with_its_own_code(city: dict, session_store: Store,
+                                                            tmp_path: Path) -> None:
+    # a fork as a version without the constraint on `follows` could leave it: two draws
+    # after the newest one, stored without `follows`
+    newest = draw_queries.latest_hash(session_store)
+    plant = ("CREATE (:Draw {draw_id: $id, hash: $hash, prev_hash: $prev, record: $record})"
+             if newest is None else
+             "MATCH (p:Draw {hash: $prev}) "
+             "CREATE (p)-[:NEXT]->(:Draw {draw_id: $id, hash: $hash, prev_hash: $prev, "
+             "record: $record})")
+    # an old draw's record, its window long past (the workload of inspectors reads it)
+    old = json.dumps({"spec": {"as_of": "2020-01-01", "window_days": 30},
+                      "results": {"drawn": []}})
+    session_store.write(plant, prev=newest, id="F-LEGACY-1", hash="1" * 64, record=old)
+    session_store.write(plant, prev=newest, id="F-LEGACY-2", hash="2" * 64, record=old)
+    try:
+        with pytest.raises(ChainForked) as forked:
+            make_draw(session_store, load_spec(spec_for(session_store, "F-NEW")), tmp_path,
+                      created_at=dt.datetime(2026, 9, 1, 10))
+        assert forked.value.code == "chain_forked"
+        message = str(forked.value)
+        assert "F-LEGACY-1" in message and "F-LEGACY-2" in message and "2 draws" in message
+        assert draw_queries.get(session_store, "F-NEW") is None
+    finally:
+        session_store.write("MATCH (d:Draw) WHERE d.draw_id STARTS WITH 'F-LEGACY' "
+                            "DETACH DELETE d")
+    assert draw_queries.latest_hash(session_store) == newest
 
 
 def test_draw_verify_publish_and_tamper(city: dict, session_store: Store, tmp_path: Path,

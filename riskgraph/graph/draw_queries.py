@@ -10,7 +10,13 @@ from typing import Any
 
 import pandas as pd
 
-from riskgraph.graph.errors import ChainConflict, DuplicateDraw, StoreError, StoreUnavailable
+from riskgraph.graph.errors import (
+    ChainConflict,
+    ChainForked,
+    DuplicateDraw,
+    StoreError,
+    StoreUnavailable,
+)
 from riskgraph.graph.store import Store
 
 POPULATION = """
@@ -53,7 +59,11 @@ RETURN DISTINCT u AS uscc, i.inspector_id AS inspector_id
 
 GENESIS = "genesis"  # what the first draw of a chain follows
 
-LATEST = "MATCH (d:Draw) WHERE NOT (d)-[:NEXT]->(:Draw) RETURN d.draw_id AS draw_id, d.hash AS hash"
+LATEST = """
+MATCH (d:Draw) WHERE NOT (d)-[:NEXT]->(:Draw)
+OPTIONAL MATCH (p:Draw)-[:NEXT]->(d)
+RETURN d.draw_id AS draw_id, d.hash AS hash, p.draw_id AS follows_draw
+"""
 
 SAVE = """
 CREATE (d:Draw {draw_id: $draw_id, hash: $hash, prev_hash: $prev_hash, follows: $follows,
@@ -128,7 +138,11 @@ def latest_hash(store: Store) -> str | None:
     """Return the hash of the last draw of the chain, or None when there is none."""
     rows = store.read(LATEST)
     if len(rows) > 1:
-        raise StoreError(f"the draw chain has forked: {sorted(r['draw_id'] for r in rows)}")
+        ends = ", ".join(f"{r['draw_id']} (after {r['follows_draw'] or 'nothing'})"
+                         for r in sorted(rows, key=lambda r: r["draw_id"]))
+        raise ChainForked(f"the draw chain has forked: {len(rows)} draws are each the newest: "
+                          f"{ends}; new draws are refused until one branch is settled "
+                          "(`riskgraph verify DRAW_ID` checks each)")
     return rows[0]["hash"] if rows else None
 
 
@@ -150,7 +164,7 @@ def save(store: Store, record: dict[str, Any], record_text: str) -> None:
                                 "first") from exc
         try:
             newest = latest_hash(store)
-        except StoreError:  # forked: not ours to mend here
+        except ChainForked:  # not ours to mend here
             newest = None
         if newest != prev:  # another draw took this place in the chain first
             raise ChainConflict(f"draw {record['draw_id']} was sealed after {prev}, but "

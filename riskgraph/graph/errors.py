@@ -19,6 +19,14 @@ class ChainConflict(StoreError):
     code = "chain_conflict"
 
 
+class ChainForked(StoreError):
+    """Two or more stored draws are each the newest: the chain has forked (draws saved by
+    a version of the project, or into a store, without the uniqueness constraint on what a
+    draw follows). New draws are refused until an operator settles which branch stands."""
+
+    code = "chain_forked"
+
+
 class DuplicateDraw(StoreError):
     """Another process saved a draw with the same id first."""
 
