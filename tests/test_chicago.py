@@ -71,7 +71,9 @@ def test_ridge_refit_reproduces_the_published_result(frame: pd.DataFrame, split)
     model, result, _ = _ridge_replay(frame, split, inspector_dummies=True)
     assert result.days_earlier == pytest.approx(7.43, abs=0.05)
     assert result.found_later == 99
-    assert result.first_half_share == pytest.approx(0.6899, abs=0.01)  # published 68.99 %
+    # published 68.99 %; ours finds one of the 258 criticals fewer in the first half
+    # (68.60 %: the ridge solver is not glmnet's)
+    assert abs(result.first_half_share - 0.6899) * 258 <= 1.01
     assert model.lambda_ > 0
 
 

@@ -216,3 +216,28 @@ def test_screen_outcomes_when_nothing_answers_a_joint_task() -> None:
                           "inspected_on": [pd.Timestamp(spec.as_of), pd.NaT]})
     kept, aside = screen_outcomes(record, mixed)  # dates as timestamps, one missing: kept
     assert len(kept) == 2 and aside.empty
+
+
+def test_intervals_cover_a_rare_violation_where_few_or_none_are_found() -> None:
+    # Class B violates at about 1 %: a draw's few dozen B respondents often show none.
+    # A normal interval around a stratum variance of 0 is [0, 0] then, and covered the
+    # truth in under a third of the draws; the Korn-Graubard interval covers as it says.
+    pop = make_population(2000, seed=11)
+    rates = pop["risk_class"].map({"A": 0.005, "B": 0.01, "C": 0.02, "D": 0.04}).to_numpy()
+    violates = pd.Series(np.random.default_rng(12).random(len(pop)) < rates,
+                         index=pop["uscc"].to_numpy())
+    truth = violates[pop.set_index("uscc")["risk_class"].eq("B")].mean()
+    assert truth > 0
+    covered = none_found = 0
+    reps = 120
+    for seed in range(reps):
+        plan = resolve_task(make_spec(seed=1000 + seed, class_ratios=RATIOS), make_catalogue())
+        record = sample_record(draw_subjects(plan, pop))
+        row = pick(estimate_prevalence(record, outcomes_for(record, violates)), "ht",
+                   "risk_class", "B")
+        covered += row["ci_low"] <= truth <= row["ci_high"]
+        if row["violations"] == 0:
+            none_found += 1
+            assert row["ci_low"] == 0.0 and row["ci_high"] > 0.02  # not [0, 0]
+    assert none_found > reps // 3  # the case the test is about does occur
+    assert covered / reps >= 0.95

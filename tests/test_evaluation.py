@@ -13,6 +13,7 @@ from riskgraph.models.evaluation import (
     evaluate,
     reliability_table,
     render_markdown,
+    top_count,
     top_k_hits,
     top_share_lift,
 )
@@ -149,8 +150,11 @@ def test_paired_bootstrap_separates_a_good_ordering_from_a_random_one() -> None:
 
 
 def _explicit_lift(y: np.ndarray, s: np.ndarray, k: int) -> float:
-    top = np.argsort(-s, kind="stable")[:k]
-    return float(y[top].mean() / y.mean())
+    """Lift of the top k rows, those tied at the cut taken at random (expected hits)."""
+    cut = np.sort(s)[::-1][k - 1]
+    above, tied = s > cut, s == cut
+    hits = y[above].sum() + (k - above.sum()) * y[tied].mean()
+    return float(hits / k / y.mean())
 
 
 @pytest.mark.parametrize(
@@ -168,7 +172,7 @@ def test_weighted_metrics_equal_sklearn_on_explicit_resamples(
     if decimals is not None:
         s = np.round(s, decimals)
     ranked = ablation._rank(y, s)
-    k = ablation._top_k(n, top_fraction)
+    k = top_count(top_fraction, n)
     checked = 0
     for _ in range(25):
         # Sorted indices: the resample laid out in input order, as the weights imply.
@@ -206,13 +210,41 @@ def test_top_k_cut_through_repeated_rows_takes_part_of_them() -> None:
     assert ap == pytest.approx(average_precision_score(y[idx], s[idx]))
 
 
-def test_top_lift_takes_round_of_fraction_times_n_rows() -> None:
+def test_top_lift_takes_the_model_cards_count_of_rows() -> None:
     y = np.array([1, 1, 0, 0, 0, 0, 0, 0, 1, 0])  # prevalence 0.3
-    a = np.linspace(1.0, 0.0, 10)  # rows 0, 1 first: both positive
-    b = a[::-1].copy()  # rows 9, 8 first: one positive
-    # k = round(0.22 * 10) = 2 (not ceil = 3): lifts (2/2)/0.3 and (1/2)/0.3.
+    a = np.linspace(1.0, 0.0, 10)  # rows 0, 1, 2 first: two positive
+    b = a[::-1].copy()  # rows 9, 8, 7 first: one positive
+    # k = ceil(0.22 * 10) = 3, as top_k_hits counts (round would take 2)
     result = ablation.paired_bootstrap(y, a, b, n_resamples=20, top_fraction=0.22)
-    assert result["top_22pct_lift"]["difference"] == pytest.approx(round(0.5 / 0.3, 4))
+    assert result["top_22pct_lift"]["difference"] == pytest.approx(round((1 / 3) / 0.3, 4))
+    (hit_a,) = top_k_hits(y, a, fractions=(0.22,))
+    (hit_b,) = top_k_hits(y, b, fractions=(0.22,))
+    assert hit_a.k == 3
+    assert result["top_22pct_lift"]["difference"] == pytest.approx(
+        round(hit_a.lift - hit_b.lift, 4))
+
+
+def test_the_bootstraps_top_lift_does_not_depend_on_the_order_of_the_rows() -> None:
+    # a coarse model (few distinct scores, many tied at the cut) against a fine one
+    rng = np.random.default_rng(5)
+    n = 600
+    truth = rng.uniform(0, 0.5, n)
+    y = (rng.random(n) < truth).astype(int)
+    coarse = np.round(truth + rng.normal(0, 0.1, n), 1)
+    fine = truth + rng.normal(0, 0.1, n)
+    by_time = np.argsort(truth)  # rows in an order that follows the risk
+    results = [ablation.paired_bootstrap(y[o], coarse[o], fine[o], n_resamples=50,
+                                         groups=np.arange(n)[o])
+               for o in (by_time, by_time[::-1], rng.permutation(n))]
+    lifts = {r["top_10pct_lift"]["difference"] for r in results}
+    assert len(lifts) == 1
+    (hit_c,) = top_k_hits(y, coarse, fractions=(0.1,))
+    (hit_f,) = top_k_hits(y, fine, fractions=(0.1,))
+    assert lifts.pop() == pytest.approx(round(hit_c.lift - hit_f.lift, 4))
+    with pytest.raises(ValueError, match="missing"):
+        ablation.paired_bootstrap(y, coarse, fine, groups=np.where(y == 1, None, "s"))
+    with pytest.raises(ValueError, match="NaN"):
+        ablation.paired_bootstrap(y, np.where(y == 1, np.nan, coarse), fine)
 
 
 def test_identical_scores_give_zero_difference_and_a_zero_interval() -> None:
@@ -241,7 +273,7 @@ def test_a_clearly_better_model_is_measurable() -> None:
         entry = result[name]
         assert entry["low"] > 0 and entry["p_not_better"] < 0.05
         assert entry["low"] <= entry["difference"] <= entry["high"]
-    k = ablation._top_k(len(y), 0.10)
+    k = top_count(0.10, len(y))
     assert result["roc_auc"]["difference"] == pytest.approx(
         roc_auc_score(y, a) - roc_auc_score(y, b), abs=1e-4
     )
@@ -326,6 +358,26 @@ def test_top_share_lift() -> None:
     true = np.array([0.1, 0.1, 0.1, 0.7])
     assert top_share_lift(true, true, 0.25) == pytest.approx(0.7 / 0.25)
     assert top_share_lift(-true, true, 0.25) == pytest.approx(0.1 / 0.25)
+
+
+def test_top_share_lift_counts_ties_at_the_cut_by_their_mean_and_refuses_nan() -> None:
+    true = np.array([0.9, 0.1, 0.3, 0.5, 0.7, 0.2, 0.2, 0.2, 0.2, 0.2])
+    score = np.array([2.0, 1.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0])
+    # k = 2: the 0.9, then one of four tied at 1.0 (mean true 0.4)
+    expected = (0.9 + 0.4) / (2 * true.mean())
+    for order in (np.arange(10), np.arange(10)[::-1], np.argsort(-true)):
+        assert top_share_lift(score[order], true[order], 0.2) == pytest.approx(expected)
+    assert top_share_lift(score, true, 0.15) == pytest.approx(expected)  # ceil(1.5) = 2
+    with pytest.raises(ValueError, match="NaN"):
+        top_share_lift([0.1, np.nan], [0.1, 0.2])
+
+
+def test_reliability_bins_put_a_probability_on_an_edge_in_the_bin_it_opens() -> None:
+    bins = reliability_table([0, 1, 0, 1], [0.3, 0.6, 0.7, 1.0])
+    counts = [b.count for b in bins]
+    assert counts == [0, 0, 0, 1, 0, 0, 1, 1, 0, 1]
+    with pytest.raises(ValueError, match="NaN"):
+        reliability_table([0, 1], [0.2, np.nan])
 
 
 def test_tied_scores_give_the_expected_replay_of_a_random_order_within_the_tie() -> None:

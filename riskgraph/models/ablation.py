@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from riskgraph.models.evaluation import _fmt
+from riskgraph.models.evaluation import _fmt, top_count
 
 
 @dataclass(frozen=True)
@@ -43,19 +43,15 @@ def _dot(x: np.ndarray, z: np.ndarray) -> float:
     return float(np.einsum("i,i->", x, z))
 
 
-def _top_k(n: int, top_fraction: float) -> int:
-    return max(1, int(round(top_fraction * n)))
-
-
 def _weighted_metrics(ranked: _Ranked, weights: np.ndarray, k: int) -> tuple[float, float, float]:
     """ROC-AUC, average precision and top-``k`` lift with integer row weights.
 
     A weight is the number of times the row occurs in a resample, so the three values
     equal sklearn's ``roc_auc_score`` and ``average_precision_score`` on the explicit
     resample (tied scores: half credit in the AUC, one threshold per distinct score in
-    the AP), and the lift of the top ``k`` rows when the resample is laid out in input
-    order and sorted by ``-score`` with a stable sort. The caller makes sure both classes
-    carry weight.
+    the AP), and the expected lift of the top ``k`` rows of the resample, the rows tied
+    at the cut taken at random (as ``evaluation.top_k_hits`` counts them). The caller
+    makes sure both classes carry weight.
     """
     w = weights[ranked.order].astype(np.float64)
     cum_w = np.cumsum(w)
@@ -64,6 +60,7 @@ def _weighted_metrics(ranked: _Ranked, weights: np.ndarray, k: int) -> tuple[flo
     if ranked.tied:
         tp, fp = tp[ranked.ends], fp[ranked.ends]
     n_pos, n_neg = tp[-1], fp[-1]
+    group_w = tp + fp  # weight at or above each distinct score
     pos_g = np.diff(tp, prepend=0.0)  # positives per tie group
     neg_g = np.diff(fp, prepend=0.0)
     # Mann-Whitney: a positive beats every negative below its group, half of those in it.
@@ -72,9 +69,12 @@ def _weighted_metrics(ranked: _Ranked, weights: np.ndarray, k: int) -> tuple[flo
     # rows at or above a threshold weigh 0 or at least 1; at 0 there is no recall step
     # either, and the guard only keeps 0 / 0 out.
     ap = _dot(pos_g, tp / np.maximum(tp + fp, 1.0)) / n_pos
-    # Copies of a row sit next to each other; the cut at k may take part of them.
-    taken = np.clip(k - (cum_w - w), 0.0, w)
-    hits = _dot(taken, ranked.y)
+    # The cut at k falls in the first group whose weight at or above it reaches k; the
+    # groups above are taken whole, that group by its share (its rows are equally likely).
+    g = int(np.searchsorted(group_w, k, side="left"))
+    above_w = group_w[g - 1] if g else 0.0
+    above_pos = tp[g - 1] if g else 0.0
+    hits = above_pos + (k - above_w) * pos_g[g] / (group_w[g] - above_w)
     lift = (hits / k) / (n_pos / cum_w[-1])
     return auc, ap, lift
 
@@ -95,15 +95,16 @@ def paired_bootstrap(
     With ``groups`` (e.g. the subject of each inspection row) whole groups are drawn
     with replacement instead of rows — a cluster bootstrap: rows of one subject share
     features and outcomes, so drawing them one by one makes the interval too narrow.
-    The top-k cut then takes ``round(top_fraction * rows drawn)`` rows of each resample.
+    The top-k cut then takes ``top_count(top_fraction, rows drawn)`` rows of each resample.
 
     Each resample draws ``len(y_true)`` rows with replacement and scores the *same* rows
     with both models, so the spread of A - B reflects only which rows happened to be in
     the test set, not two independent draws. Rows are weighted by how often they were
     drawn, and the metrics are computed from each model's score order, sorted once; the
     results equal sklearn's on the explicit resample. The top-k cut uses
-    ``k = max(1, round(top_fraction * n))`` rows; ties at the cut are broken by input
-    order. Resamples with a single class are skipped and counted.
+    ``k = evaluation.top_count(top_fraction, n)`` rows, as the model card's top-k table;
+    rows tied at the cut count by their expected hits, so the order of the rows does not
+    matter. Resamples with a single class are skipped and counted.
 
     Args:
         y_true: 0/1 outcomes.
@@ -129,6 +130,8 @@ def paired_bootstrap(
         raise ValueError(
             f"y_true, prob_a and prob_b differ in length: {y.shape}, {a.shape}, {b.shape}"
         )
+    if np.isnan(a).any() or np.isnan(b).any():
+        raise ValueError("prob_a or prob_b contain NaN")
     if not np.isin(y, (0.0, 1.0)).all():
         raise ValueError("y_true must be 0/1")
     if len(np.unique(y)) != 2:
@@ -141,7 +144,7 @@ def paired_bootstrap(
         raise ValueError("n_resamples must be at least 1")
 
     n = len(y)
-    k = _top_k(n, top_fraction)
+    k = top_count(top_fraction, n)
     ranked_a, ranked_b = _rank(y, a), _rank(y, b)
     ones = np.ones(n, dtype=np.int64)
     point = np.subtract(_weighted_metrics(ranked_a, ones, k), _weighted_metrics(ranked_b, ones, k))
@@ -153,6 +156,9 @@ def paired_bootstrap(
         if g.shape != y.shape:
             raise ValueError(f"groups has {g.shape} rows, y_true {y.shape}")
         codes, uniques = pd.factorize(g)
+        if (codes < 0).any():
+            raise ValueError(f"groups has {int((codes < 0).sum())} missing value(s): every "
+                             "row needs the group (e.g. subject) it is drawn with")
         n_groups = len(uniques)
     diffs = []
     skipped = 0
@@ -163,7 +169,7 @@ def paired_bootstrap(
         else:
             drawn = np.bincount(rng.integers(0, n_groups, n_groups), minlength=n_groups)
             weights = drawn[codes]
-            k_r = _top_k(int(weights.sum()), top_fraction)
+            k_r = top_count(top_fraction, int(weights.sum()))
         n_pos = int(weights[positives].sum())
         if n_pos == 0 or n_pos == int(weights.sum()):
             skipped += 1

@@ -73,7 +73,11 @@ def reliability_table(y_true: ArrayLike, prob: ArrayLike, n_bins: int = 10) -> l
     """Bin predicted probabilities into equal-width bins; observed rate per bin."""
     y = np.asarray(y_true, dtype=np.float64)
     p = np.asarray(prob, dtype=np.float64)
-    edges = np.linspace(0.0, 1.0, n_bins + 1)
+    if np.isnan(p).any():
+        raise ValueError("probabilities contain NaN")
+    # b / n_bins, not linspace: 0.3 must fall in 0.3-0.4 (linspace's 0.30000000000000004
+    # put it in the bin below)
+    edges = np.arange(n_bins + 1) / n_bins
     # Right edge inclusive for the last bin, so p == 1.0 is counted.
     idx = np.clip(np.searchsorted(edges, p, side="right") - 1, 0, n_bins - 1)
     bins = []
@@ -114,7 +118,7 @@ def top_k_hits(
     n_pos = float(y.sum())
     out = []
     for fraction in fractions:
-        k = min(len(y), max(1, int(math.ceil(fraction * len(y))))) if len(y) else 0
+        k = top_count(fraction, len(y))
         hits = _expected_hits(y, s, order, k)
         rate = hits / k if k else float("nan")
         out.append(
@@ -129,6 +133,13 @@ def top_k_hits(
             )
         )
     return out
+
+
+def top_count(fraction: float, n: int) -> int:
+    """How many of ``n`` subjects "the top ``fraction``" holds: ``ceil(fraction * n)``, at
+    least 1 and at most ``n`` (0 when ``n`` is 0). Every top-k figure of the project
+    counts with it."""
+    return min(n, max(1, int(math.ceil(fraction * n)))) if n else 0
 
 
 def _expected_hits(y: np.ndarray, s: np.ndarray, order: np.ndarray, k: int) -> float:
@@ -243,11 +254,14 @@ def render_markdown(evaluation: Evaluation, title: str = "Model evaluation") -> 
 
 def top_share_lift(score: ArrayLike, true: ArrayLike, fraction: float = 0.10) -> float:
     """Expected violations (by the true probability ``true``) of the top ``fraction`` of
-    subjects by ``score``, over those of a random draw of the same size. Ties in score are
-    broken by position (stable), so equal inputs give equal results."""
+    subjects by ``score`` (``top_count`` of them), over those of a random draw of the same
+    size. Subjects tied with the last one in count by their mean ``true`` (a random choice
+    among them), so the order of the rows does not matter."""
     s, p = np.asarray(score, np.float64), np.asarray(true, np.float64)
     if not len(s) or len(s) != len(p):
         raise ValueError("score and true must be non-empty and of one length")
-    k = max(1, int(round(fraction * len(s))))
-    top = np.argsort(-s, kind="stable")[:k]
-    return float(p[top].sum() / (k * p.mean()))
+    if np.isnan(s).any() or np.isnan(p).any():
+        raise ValueError("score or true contain NaN")
+    k = top_count(fraction, len(s))
+    hits = _expected_hits(p, s, np.argsort(-s, kind="stable"), k)
+    return float(hits / (k * p.mean()))
