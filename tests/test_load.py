@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -105,7 +106,7 @@ def test_every_bad_input_kind_is_quarantined_with_reason(store: Store, tmp_path:
         subject(6, name=""),                               # required value empty
         subject(7, registered_capital="-5"),               # negative amount
         subject(8, registered_on="2024-02-30"),            # not a date
-        subject(1, name="again"),                          # duplicate key
+        subject(1),                                        # the same row again
         subject(9, name="bad\x00nul"),                     # NUL byte
     ])
     write_csv(folder, "persons.csv", [
@@ -446,7 +447,9 @@ def test_cleared_values_of_a_duplicate_row_are_not_reported_and_words_load(
         store: Store, tmp_path: Path, pii_secret: bytes) -> None:
     folder = tmp_path / "in"
     write_csv(folder, "subjects.csv", [
-        subject(1), subject(1, registered_capital="很多"),      # a duplicate: not applied
+        subject(1, registered_capital="100"),
+        subject(1, registered_capital="100"),                  # the same row: a duplicate
+        subject(1, registered_capital="很多", name="改名"),     # a later row: it updates
         subject(2, status="歇业"), subject(3, status="已迁出"), subject(4, status="除名"),
         subject(5, address="建设路\x001号")])                   # a NUL in an optional column
     write_csv(folder, "items.csv", [
@@ -455,12 +458,16 @@ def test_cleared_values_of_a_duplicate_row_are_not_reported_and_words_load(
     report = run_load(store, folder, pii_secret)
     assert report.reconciles and report.totals["quarantined"] == 0
     records = quarantined(report)
-    # the duplicate's unreadable capital is not said to have loaded
-    assert [(q["line"], q["code"], q["loaded"]) for q in records if q["line"] == 3] == [
-        (3, "duplicate_key", False)]
+    # the duplicate is not applied; the later row is, without its unreadable capital
+    assert [(q["line"], q["code"], q["loaded"]) for q in records if q["line"] in (3, 4)] == [
+        (3, "duplicate_key", False), (4, "bad_number", True)]
     assert [(q["column"], q["code"]) for q in records if q["loaded"]] == [
-        ("address", "nul_byte")]
-    assert report.totals["cleared"] == 1 and "1 bad value(s)" in report.table()
+        ("registered_capital", "bad_number"), ("address", "nul_byte")]
+    assert report.totals["cleared"] == 2 and "2 bad value(s)" in report.table()
+    assert report.totals["superseded"] == 1 and "the later row wins" in report.table()
+    first = store.read(f"MATCH (s:Subject {{uscc: '{uscc(1)}'}}) "
+                       "RETURN s.name AS n, s.registered_capital AS c")
+    assert first == [{"n": "改名", "c": 100}]  # the later name; the capital read before stays
     rows = {r["u"]: r for r in store.read(
         "MATCH (s:Subject) RETURN s.uscc AS u, s.status AS st, s.address AS a")}
     assert [rows[uscc(i)]["st"] for i in (2, 3, 4)] == ["active", "cancelled", "revoked"]
@@ -468,3 +475,49 @@ def test_cleared_values_of_a_duplicate_row_are_not_reported_and_words_load(
     items = {r["c"]: r["k"] for r in store.read("MATCH (i:Item) RETURN i.item_code AS c, "
                                                  "i.key_item AS k")}
     assert items == {"K1": True, "K2": False}  # a word naming the kind of key item is key
+
+
+def test_yearly_files_in_one_folder_end_as_two_loads_would(store: Store, tmp_path: Path,
+                                                          pii_secret: bytes) -> None:
+    # a bureau hands over a year per file: the later file's rows update the earlier's
+    base = small_city(tmp_path / "base", n=30)
+    year_2025 = [subject(i, status="注销" if i % 3 == 0 else "active",
+                         registered_capital="50万元" if i % 3 == 1 else "")
+                 for i in range(1, 31)]
+    # a role whose since changed in 2025, the same key batched twice in one chunk
+    roles_2025 = [{"subject_uscc": uscc(i), "holder_person_id": person_id(i),
+                   "holder_uscc": "", "role": "legal_rep", "share_pct": "",
+                   "since": "2025-01-02"} for i in range(1, 6)]
+    together = tmp_path / "together"
+    shutil.copytree(base, together)
+    write_csv(together, "subjects_2025.csv", year_2025)
+    write_csv(together, "roles_2025.csv", roles_2025)
+    report = run_load(store, together, pii_secret, batch_size=4)
+    assert report.reconciles
+    by_file = {f.file: f for f in report.files}
+    # rows that changed update their key; the ten unchanged ones are duplicates
+    assert (by_file["subjects_2025.csv"].superseded,
+            by_file["subjects_2025.csv"].duplicates) == (20, 10)
+    assert by_file["roles_2025.csv"].superseded == 5
+    one_load = dump(store)
+    statuses = {r["st"] for r in store.read(
+        "MATCH (s:Subject) WHERE s.uscc IN $u RETURN s.status AS st",
+        u=[uscc(i) for i in range(3, 31, 3)])}
+    assert statuses == {"cancelled"}
+
+    store.write("MATCH (n) DETACH DELETE n")
+    run_load(store, base, pii_secret, batch_size=4)
+    later = tmp_path / "later"
+    write_csv(later, "subjects_2025.csv", year_2025)
+    write_csv(later, "roles_2025.csv", roles_2025)
+    run_load(store, later, pii_secret, batch_size=4)
+    assert dump(store) == one_load
+
+    # within one file too: the same key twice in one batch, the later row wins
+    store.write("MATCH (n) DETACH DELETE n")
+    again = tmp_path / "again"
+    write_csv(again, "subjects.csv", [subject(1), subject(1, status="吊销，未注销")])
+    report = run_load(store, again, pii_secret)
+    assert report.files[0].superseded == 1 and report.files[0].loaded == 2
+    got = store.read(f"MATCH (s:Subject {{uscc: '{uscc(1)}'}}) RETURN s.status AS st")
+    assert got == [{"st": "revoked"}]

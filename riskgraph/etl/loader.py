@@ -71,7 +71,8 @@ def load_folder(store: Store, folder: Path, options: LoadOptions) -> LoadReport:
     ensure_schema(store)
     ctx = Context(today=options.today, pii_secret=options.pii_secret,
                   subjects=_existing(store, "subjects"), persons=_existing(store, "persons"))
-    seen: dict[str, set[str]] = defaultdict(set)
+    # per kind: each key loaded so far in this load, with a digest of its validated row
+    seen: dict[str, dict[str, int]] = defaultdict(dict)
     # Copies: ctx grows as rows validate, ``existing`` only as batches are queued.
     existing: dict[str, set[str]] = {
         "subjects": set(ctx.subjects), "persons": set(ctx.persons)}
@@ -117,7 +118,7 @@ def _count_lines(path: Path) -> int:
     return lines
 
 
-def _load_file(store: Store, kind: str, path: Path, ctx: Context, seen: set[str],
+def _load_file(store: Store, kind: str, path: Path, ctx: Context, seen: dict[str, int],
                existing: set[str], rep: FileReport, quarantine: Quarantine,
                writer: ThreadPoolExecutor, options: LoadOptions) -> None:
     header, rep.format, rows = read_rows(path)
@@ -127,6 +128,7 @@ def _load_file(store: Store, kind: str, path: Path, ctx: Context, seen: set[str]
     total = max(_count_lines(path), 1)
     pending: Future[None] | None = None
     chunk: list[tuple[str, Record]] = []
+    in_chunk: set[str] = set()
     progress = _Progress(path.name, total, options.progress_every)
 
     def reject(line: int, code: str, reason: str, raw: Any) -> None:
@@ -143,6 +145,7 @@ def _load_file(store: Store, kind: str, path: Path, ctx: Context, seen: set[str]
         _remember(kind, chunk, ctx, existing)
         rep.loaded += len(chunk)
         chunk = []
+        in_chunk.clear()
 
     for item in rows:
         rep.read += 1
@@ -157,20 +160,30 @@ def _load_file(store: Store, kind: str, path: Path, ctx: Context, seen: set[str]
             reject(line, exc.code, str(exc), raw)
             continue
         cleared = record.pop("cleared", ())
-        if key in seen:
+        digest = hash(repr(record))
+        earlier = seen.get(key)
+        if earlier == digest:
             rep.duplicates += 1
             rep.reasons["duplicate_key"] = rep.reasons.get("duplicate_key", 0) + 1
             quarantine.add(path.name, line, "duplicate_key",
-                           "key already seen in this load; the later row is not applied",
+                           "the same row was loaded earlier in this load; nothing to apply",
                            _masked(raw))
             continue
+        if earlier is not None:
+            # A later row for a key loaded earlier in this load (yearly files in one
+            # folder, a change log): it updates the key, as it would in a later load. The
+            # earlier row is written first.
+            rep.superseded += 1
+            if key in in_chunk:
+                flush()
         for column, code, reason in cleared:  # the row loads, without these values
             rep.cleared += 1
             rep.cleared_reasons[code] = rep.cleared_reasons.get(code, 0) + 1
             quarantine.add(path.name, line, code, mask_text(reason), _masked(raw),
                            column=column, loaded=True)
-        seen.add(key)
+        seen[key] = digest
         chunk.append((key, record))
+        in_chunk.add(key)
         if kind == "subjects":
             ctx.subjects.add(key)  # later rows of the same file may reference it (branches)
         if len(chunk) >= options.batch_size:

@@ -25,6 +25,8 @@ class FileReport:
     # values cleared from rows that loaded without them (a bad optional value), by code
     cleared: int = 0
     cleared_reasons: dict[str, int] = field(default_factory=dict)
+    # loaded rows that updated a key an earlier row of this load had loaded (the later wins)
+    superseded: int = 0
 
     @property
     def reconciles(self) -> bool:
@@ -47,7 +49,7 @@ class LoadReport:
     @property
     def totals(self) -> dict[str, int]:
         """Sums over all files."""
-        keys = ("read", "loaded", "quarantined", "duplicates", "cleared")
+        keys = ("read", "loaded", "quarantined", "duplicates", "cleared", "superseded")
         return {k: sum(getattr(f, k) for f in self.files) for k in keys}
 
     @property
@@ -84,6 +86,9 @@ class LoadReport:
                 lines.append(f"    {code}: {n:,}")
             for code, n in sorted(f.cleared_reasons.items()):
                 lines.append(f"    {code}: {n:,} value(s) cleared, their rows loaded")
+            if f.superseded:
+                lines.append(f"    {f.superseded:,} row(s) updated a key loaded earlier in "
+                             "this load (the later row wins)")
         t = self.totals
         lines.append("-" * len(head))
         lines.append(f"{'total':<48} {t['read']:>9,} {t['loaded']:>9,} {t['quarantined']:>9,} "
