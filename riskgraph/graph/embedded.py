@@ -117,9 +117,13 @@ def read_state(paths: EmbeddedPaths) -> dict | None:
 
 
 def start(
-    paths: EmbeddedPaths, port: int = 7687, heap: str = "4g", timeout: float = 120.0
+    paths: EmbeddedPaths, port: int = 7687, heap: str = "4g", timeout: float = 120.0,
+    max_collect: int | None = None,
 ) -> dict:
-    """Start the embedded server unless it already runs; return its state."""
+    """Start the embedded server unless it already runs; return its state.
+
+    ``max_collect`` sets the engine's cap on the elements one ``collect()`` may hold
+    (None: the engine's default, 2,097,152); the projection reads past it either way."""
     state = read_state(paths)
     if state is not None:
         log.info("embedded store already running pid=%s port=%s", state["pid"], state["port"])
@@ -138,7 +142,7 @@ def start(
         sys.executable, "-m", "riskgraph.graph.embedded_main",
         "--root", str(paths.databases), "--bolt-port", str(port),
         "--http-port", str(http_port), "--heap", heap, "--database", DATABASE,
-    ]
+    ] + (["--max-collect", str(max_collect)] if max_collect else [])
     env = dict(os.environ, RISKGRAPH_EMBEDDED_PASSWORD=secret)
     with open(paths.log_file, "ab") as logfh:
         # A new session so the server outlives this command and ignores its ^C.

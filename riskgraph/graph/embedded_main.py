@@ -17,12 +17,16 @@ def main() -> None:
     parser.add_argument("--http-port", type=int, required=True)
     parser.add_argument("--heap", default="4g")
     parser.add_argument("--database", default="riskgraph")
+    # ArcadeDB's cap on the elements one collect() may hold (its default 2,097,152)
+    parser.add_argument("--max-collect", type=int, default=None)
     args = parser.parse_args()
 
     import arcadedb_embedded as arcadedb
     from arcadedb_embedded.jvm import start_jvm
 
-    start_jvm(heap_size=args.heap)
+    jvm_args = ([f"-Darcadedb.queryMaxHeapElementsAllowedPerOp={args.max_collect}"]
+                if args.max_collect else None)
+    start_jvm(heap_size=args.heap, jvm_args=jvm_args)
     server = arcadedb.create_server(
         args.root,
         root_password=os.environ.pop("RISKGRAPH_EMBEDDED_PASSWORD"),
