@@ -193,6 +193,25 @@ def test_reasons_need_values_that_bear_their_phrase_out() -> None:
         reason_codes(contributions, names, evidence=np.ones((3, 2), bool))
 
 
+def test_an_industry_reason_needs_an_industry_that_fails_more_than_the_city() -> None:
+    from riskgraph.models.reasons import reason_evidence
+
+    names = ["industry_code", "industry_share", "industry_failure_rate"]
+    # the mean rate of the subjects is 0.15: 0.07 and 0.15 are not "an industry with more
+    # violations"; 0.26 is
+    rates = [0.07, 0.12, 0.15, 0.26]
+    frame = pd.DataFrame({"industry_code": [3, 5, 7, 9], "industry_share": [0.1] * 4,
+                          "industry_failure_rate": rates})
+    got = reason_evidence(frame, names)
+    assert got.tolist() == [[False] * 3, [False] * 3, [False] * 3, [True] * 3]
+    # a city of one industry: the rates of the other members differ only in the fourth
+    # decimal, and no subject's industry is riskier than the city
+    one = frame.assign(industry_failure_rate=[0.1501, 0.1508, 0.1503, 0.1502])
+    assert not reason_evidence(one, names).any()
+    # a model without the industry's rate gives no industry reason
+    assert not reason_evidence(frame[["industry_code"]], ["industry_code"]).any()
+
+
 def test_every_feature_has_an_evidence_rule_that_exists() -> None:
     from riskgraph.models.features import FEATURE_NAMES
     from riskgraph.models.phrases import EVIDENCE

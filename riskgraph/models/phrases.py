@@ -112,11 +112,14 @@ FEATURE_PHRASES.update({
 #   "most"    — a share above one half ("most inspections")
 #   "high"    — above the median of the subjects scored that have any ("many", "large")
 #   "excess"  — an observed-over-expected ratio above 1 ("more often than their trades")
+#   "trade"   — its industry's failure rate (``industry_failure_rate``) at least 1.1 times
+#               the mean of the subjects scored ("an industry with more violations"), for
+#               every feature whose phrase says so
 #   ("rule", "other feature") — the rule, and the other feature above 0 as well
 EVIDENCE: dict[str, str | tuple[str, str]] = {
-    "age_years": "any", "kind_code": "any", "industry_code": "any", "industry_share": "any",
-    "registered_capital_log": "any", "past_inspections": "any",
-    "inspections_decided_recent": "any", "industry_failure_rate": "high",
+    "age_years": "any", "kind_code": "any", "industry_code": "trade",
+    "industry_share": "trade", "registered_capital_log": "any", "past_inspections": "any",
+    "inspections_decided_recent": "any", "industry_failure_rate": "trade",
     "days_since_last_complaint": "within", "days_since_last_penalty": "within",
     "days_since_last_inspection": "long",
     "penalty_amount_log": "high",

@@ -136,6 +136,12 @@ _YEAR_DAYS = 365
 _RECENT_WEIGHT = 0.5
 
 
+# "its industry has more violations" needs the industry's failure rate at least this many
+# times the mean of the subjects scored: not merely above it (in a city of one industry
+# the rates of the other members differ in the fourth decimal).
+TRADE_MARGIN = 1.1
+
+
 def reason_evidence(frame: pd.DataFrame, feature_names: Sequence[str]) -> np.ndarray:
     """Per row and feature, whether the subject's own value shows what the feature's
     phrase says (``phrases.EVIDENCE``): a rate among linked subjects needs linked subjects,
@@ -166,6 +172,12 @@ def reason_evidence(frame: pd.DataFrame, feature_names: Sequence[str]) -> np.nda
                 ok = x > 0.5
             elif rule == "excess":
                 ok = x > 1
+            elif rule == "trade":
+                rate = (frame["industry_failure_rate"].to_numpy(dtype=np.float64,
+                                                                na_value=np.nan)
+                        if "industry_failure_rate" in frame else np.full(len(x), np.nan))
+                ok = (rate > TRADE_MARGIN * np.nanmean(rate)) if (~np.isnan(rate)).any() \
+                    else np.zeros(len(x), bool)
             elif rule == "high":
                 positive = x[x > 0]
                 ok = (x > np.median(positive)) if len(positive) else np.zeros(len(x), bool)
