@@ -468,7 +468,18 @@ def test_analyst_notebook_runs_in_a_real_kernel(city: dict, server_env: dict[str
     for key, value in server_env.items():
         monkeypatch.setenv(key, value)
     monkeypatch.setenv("RISKGRAPH_HOME", str(home))
-    monkeypatch.setenv("RISKGRAPH_AS_OF", AS_OF.isoformat())
+    # a past day: the network it shows is the graph of that day, not today's, around a
+    # subject whose network grew since (RISKGRAPH_SUBJECT; default the riskiest)
+    past = AS_OF - dt.timedelta(days=2 * 365)
+    monkeypatch.setenv("RISKGRAPH_AS_OF", past.isoformat())
+    links = build_links(city["frames"])  # recount here from the dated links
+    then, now = links.at(day_of(past)), links
+    grew = [u for u in city["frames"].subjects["uscc"][:400]
+            if 1 < then.to_networkx([u], hops=2).number_of_nodes()
+            < now.to_networkx([u], hops=2).number_of_nodes()]
+    assert grew
+    explored = grew[0]
+    monkeypatch.setenv("RISKGRAPH_SUBJECT", explored)
     notebook = nbformat.read(NOTEBOOK, as_version=4)
     assert all(not c.get("outputs") for c in notebook.cells if c.cell_type == "code"), \
         "commit the notebook without outputs"
@@ -488,18 +499,17 @@ def test_analyst_notebook_runs_in_a_real_kernel(city: dict, server_env: dict[str
         return "".join(out)
 
     codes = [i for i, c in enumerate(notebook.cells) if c.cell_type == "code"]
-    assert f"model {city['model'].version}; as of {AS_OF}" in text(codes[0])
+    assert f"model {city['model'].version}; as of {past}" in text(codes[0])
     assert "risk classes cut at relative:0.7,1.3,2.0" in text(codes[1])
-    riskiest = city["scores"].nlargest(1, "prob")["uscc"].iloc[0]
+    scores = score_subjects(city["frames"], city["model"], past, links=links)
+    riskiest = scores.nlargest(1, "prob")["uscc"].iloc[0]
     assert riskiest in text(codes[2])  # the top-20 table, with reasons in words
-    assert f"{riskiest}: " in text(codes[3]) and "within two links" in text(codes[3])
-    # the neighbours it did not have a year ago, from the graph as it stood then
-    then = city["frames"]  # recount them here from the dated links
-    links = build_links(then)
-    ego = links.to_networkx([riskiest], hops=2)
-    before = links.at(day_of(AS_OF - dt.timedelta(days=365))).to_networkx([riskiest], hops=2)
+    ego = then.to_networkx([explored], hops=2)
+    assert f"{explored}: {ego.number_of_nodes() - 1} subjects within two links" in text(codes[3])
+    # the neighbours it did not have a year before, from the graph as it stood then
+    before = links.at(day_of(past - dt.timedelta(days=365))).to_networkx([explored], hops=2)
     came = ego.number_of_nodes() - len(set(ego.nodes) & set(before.nodes))
-    assert f"{riskiest}: {came} of {ego.number_of_nodes() - 1} subjects within two links came " \
+    assert f"{explored}: {came} of {ego.number_of_nodes() - 1} subjects within two links came " \
         "in the last year" in text(codes[4])
     assert "# Model card" in text(codes[5])
 
