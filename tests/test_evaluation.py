@@ -448,3 +448,23 @@ def test_top_k_refuses_nan_scores_and_caps_k_at_the_rows() -> None:
         top_k_hits([1, 0, 1], [0.5, np.nan, 0.1])
     (everyone,) = top_k_hits([1, 0, 1], [0.5, 0.3, 0.1], fractions=(1.5,))
     assert everyone.k == 3 and everyone.hits == 2
+
+
+def test_one_failure_in_the_test_period_is_too_few_to_judge() -> None:
+    # 400 inspections, one with a problem found: any ordering that puts it first "wins"
+    rng = np.random.default_rng(3)
+    y = np.zeros(400, dtype=int)
+    y[17] = 1
+    a = rng.random(400)
+    a[17] = 2.0  # model A ranks the one failure first
+    b = rng.random(400)
+    result = ablation.paired_bootstrap(y, a, b, n_resamples=200, groups=np.arange(400) // 2)
+    assert (result["positives"], result["positive_groups"]) == (1, 1)
+    text = ablation.render_bootstrap_markdown(result)
+    assert "Too few problems found to judge" in text and "measurable" not in text
+    # with enough failures at enough subjects the verdict is given again
+    y = (rng.random(400) < 0.3).astype(int)
+    result = ablation.paired_bootstrap(y, y + rng.random(400), rng.random(400),
+                                       n_resamples=200, groups=np.arange(400) // 2)
+    assert result["positives"] >= 30 and result["positive_groups"] >= 20
+    assert "**measurable**" in ablation.render_bootstrap_markdown(result)

@@ -52,3 +52,17 @@ def test_a_split_that_cannot_train_or_test_says_why() -> None:
         training.train(city(fails=new_only), trained_at=WHEN)
     with pytest.raises(ValueError, match="fall on one day"):
         training.train(city(days=1), trained_at=WHEN)
+
+
+def test_a_test_period_with_one_failure_says_its_figures_are_noise() -> None:
+    rows = 1200
+    fails = np.zeros(rows, bool)
+    fails[:60:3] = True  # twenty failures to learn from, early
+    fails[-2] = True  # and one in the test period
+    model, _ = training.train(city(fails=fails), trained_at=WHEN)
+    text = training.card_markdown(model.card)
+    assert "Only 1 inspection(s) of the test period found a problem" in text
+    assert "Too few problems found to judge" in text and "**measurable**" not in text
+    # an ordinary city gives its figures without the warning
+    assert "figures below are noise" not in training.card_markdown(
+        training.train(city(), trained_at=WHEN)[0].card)

@@ -24,7 +24,11 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
-from riskgraph.models.ablation import paired_bootstrap, render_bootstrap_markdown
+from riskgraph.models.ablation import (
+    MIN_POSITIVES,
+    paired_bootstrap,
+    render_bootstrap_markdown,
+)
 from riskgraph.models.estimator import RiskClassifier
 from riskgraph.models.evaluation import evaluate, render_markdown
 from riskgraph.models.features import FEATURE_NAMES, GRAPH_FEATURES, inspection_features
@@ -253,9 +257,14 @@ def card_markdown(card: dict[str, Any], report: dict[str, Any] | None = None) ->
              f"{split['test_window'][1]} ({split['rows']['test']:,})",
              f"- features: {len(card['features'])} ({len(card['graph_features'])} from the graph)"
              + _unused(card.get("features_without_values", [])),
-             "", "## Headline (test period)", "",
-             "| model | ROC-AUC | PR-AUC | Brier | top 10 % hit rate | vs random | "
-             "replay: days earlier | found in first half |", "|---|---|---|---|---|---|---|---|"]
+             "", "## Headline (test period)", ""]
+    found = card["metrics"]["full"].get("n_positive")
+    if found is not None and found < MIN_POSITIVES:
+        lines += [f"**Only {found} inspection(s) of the test period found a problem: the "
+                  "figures below are noise, not a measure of the model.** Train on a longer "
+                  "history (`--test-fraction` moves the split).", ""]
+    lines += ["| model | ROC-AUC | PR-AUC | Brier | top 10 % hit rate | vs random | "
+              "replay: days earlier | found in first half |", "|---|---|---|---|---|---|---|---|"]
     for name in ("full", "without_graph"):
         ev, rp = card["metrics"][name], card["replay"][name]
         top = _top(ev, 0.10)
