@@ -220,3 +220,16 @@ def test_every_feature_has_an_evidence_rule_that_exists() -> None:
     assert set(EVIDENCE) <= set(FEATURE_NAMES)
     frame = pd.DataFrame(np.ones((2, len(FEATURE_NAMES))), columns=list(FEATURE_NAMES))
     assert reason_evidence(frame, list(FEATURE_NAMES)).shape == frame.shape
+
+
+def test_score_warns_of_empty_classes_and_a_model_that_tells_few_apart() -> None:
+    from riskgraph.api.commands import score_warnings
+
+    rng = np.random.default_rng(0)
+    fine = pd.DataFrame({"prob": rng.random(400), "risk_class": list("ABCD") * 100})
+    assert score_warnings(fine) == []
+    coarse = pd.DataFrame({"prob": np.repeat([0.0005, 0.0011, 0.0012], [100, 200, 100]),
+                           "risk_class": ["B"] * 300 + ["C"] * 100})
+    warnings = score_warnings(coarse)
+    assert any("A, D hold no subject" in w for w in warnings)
+    assert any("only 3 distinct probabilities" in w for w in warnings)

@@ -98,7 +98,24 @@ def run_score(settings: Settings, as_of: dt.date, frames: GraphFrames | None = N
     print(f"risk classes cut at {cuts.describe()} -> probabilities "
           + " / ".join(f"{c:.3f}" for c in scores.attrs["class_cut_points"]))
     print(counts.to_string(index=False))
+    for warning in score_warnings(scores):
+        print(f"warning: {warning}")
     return scores
+
+
+def score_warnings(scores: pd.DataFrame) -> list[str]:
+    """What an operator should know before drawing from these scores: an empty risk
+    class, or a model that tells few subjects apart."""
+    out = []
+    empty = [c for c in "ABCD" if not (scores["risk_class"] == c).any()]
+    if empty and len(scores):
+        out.append(f"risk class(es) {', '.join(empty)} hold no subject; a draw's ratios for "
+                   "them select nobody")
+    distinct = scores["prob"].nunique()
+    if len(scores) >= 100 and distinct < 20:
+        out.append(f"the model gives only {distinct} distinct probabilities to "
+                   f"{len(scores):,} subjects: it has learnt little (see the model card)")
+    return out
 
 
 def _score(args: argparse.Namespace, settings: Settings) -> int:
@@ -115,11 +132,12 @@ def run_evaluate(settings: Settings, truth_dir: Path | None) -> dict[str, Any]:
     model = training.load(settings.home / "models")
     folder = settings.home / "models" / model.version
     result: dict[str, Any] = {"model": model.version, "card": str(folder / training.CARD_MD)}
+    truth = truth_frame(truth_dir) if truth_dir is not None else None  # its errors first
     print((folder / training.CARD_MD).read_text().split("\n## Test period")[0])
-    if truth_dir is not None:
+    if truth is not None:
         with _store(settings) as store:
             pop = population(store, dt.date.today().isoformat())
-        merged = pop.dropna(subset=["prob"]).merge(truth_frame(truth_dir), on="uscc")
+        merged = pop.dropna(subset=["prob"]).merge(truth, on="uscc")
         if merged.empty:
             raise ValueError("no scored subject matches the truth file: run `riskgraph score` "
                              "first (or check that the truth is of the city loaded)")
