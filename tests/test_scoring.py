@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from datetime import date
 
 import numpy as np
@@ -233,3 +234,14 @@ def test_score_warns_of_empty_classes_and_a_model_that_tells_few_apart() -> None
     warnings = score_warnings(coarse)
     assert any("A, D hold no subject" in w for w in warnings)
     assert any("only 3 distinct probabilities" in w for w in warnings)
+
+
+def test_an_as_of_day_more_than_a_year_ahead_is_refused(capsys: pytest.CaptureFixture) -> None:
+    from riskgraph.api.commands import _as_of
+
+    today = dt.date(2026, 11, 28)
+    assert _as_of(None, today) == today
+    assert _as_of("2026-12-31", today) == dt.date(2026, 12, 31)
+    assert "after today" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="more than a year after today"):
+        _as_of("2099-01-01", today)

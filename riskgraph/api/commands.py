@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import logging
 import re
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -34,8 +35,18 @@ def _store(settings: Settings) -> Iterator[Store]:
         store.driver.close()
 
 
-def _as_of(value: str | None) -> dt.date:
-    return dt.date.fromisoformat(value) if value else dt.date.today()
+def _as_of(value: str | None, today: dt.date | None = None) -> dt.date:
+    """The day features and scores are computed for: today, or a given day up to a year
+    ahead (a later one is refused: ages and recency would be extrapolated from nothing)."""
+    today = today or dt.date.today()
+    day = dt.date.fromisoformat(value) if value else today
+    if day > today + dt.timedelta(days=366):
+        raise ValueError(f"as-of {day} is more than a year after today ({today}): nothing "
+                         "is known of that day")
+    if day > today:
+        print(f"warning: as-of {day} is after today: ages and the time since each event "
+              "run on to that day, no new facts", file=sys.stderr)
+    return day
 
 
 def _features(args: argparse.Namespace, settings: Settings) -> int:
