@@ -1,4 +1,5 @@
-"""Normalisation rules for addresses, phones, dates, booleans and numbers."""
+"""Normalisation rules for addresses, phones, dates, booleans, numbers and the words of
+real exports' enumerations."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import datetime as dt
 
 import pytest
 
+from riskgraph.etl import contract
 from riskgraph.etl.normalize import address_key, parse_bool, parse_date, parse_number, phone_key
 from riskgraph.etl.pii import mask, mask_text
 
@@ -158,3 +160,23 @@ def test_masking_legacy_ids_but_not_registration_numbers() -> None:
             ("370802900101123 370802900101124", "370802******123 370802******124"),
             ("370802　19900101　123X", "370802********123X")):
         assert mask_text(text) == masked
+
+
+# -- words of inspection outcomes ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("raw,outcome", [
+    ("未发现违法违规行为", "pass"), ("正常", "pass"), ("符合要求", "pass"), ("合格", "pass"),
+    ("未发现问题", "pass"), ("未发现 问题", "pass"), ("检查合格", "pass"), ("未见异常", "pass"),
+    ("未发现问题，无需整改", "pass"), ("PASS", "pass"),
+    ("责令限期整改", "fail"), ("发现问题，已责令改正", "fail"), ("发现问题 , 已责令改正", "fail"),
+    ("发现问题。已责令改正！", "fail"), ("不符合要求", "fail"), ("不合格", "fail"),
+    ("发现违法违规行为，已立案", "fail"), ("未按规定公示应当公示的信息", "fail"),
+    ("公示信息隐瞒真实情况、弄虚作假", "fail"), ("不正常", "fail"), ("未通过", "fail"),
+    ("未发现该主体", "not_found"), ("查无此户", "not_found"), ("无法联系", "not_found"),
+    ("通过登记的住所或经营场所无法联系", "not_found"), ("未发现", "not_found"),
+    ("未发现开展本次抽查涉及的经营活动", "not_found"), ("已办理注销登记", "not_found"),
+    ("基本合格", None), ("基本符合要求", None), ("待定", None),
+])
+def test_inspection_outcome_words(raw: str, outcome: str | None) -> None:
+    assert contract.enum_value("outcome", raw) == outcome

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, field
 
 
@@ -43,9 +45,12 @@ ENUM_ALIASES: dict[str, dict[str, str]] = {
 }
 
 # Registries write a subject's type and status as free phrases (``有限责任公司（自然人
-# 独资）``, ``在营（开业）``, ``吊销，未注销``); where no alias matches, these word rules
-# decide, first match wins. What no rule reads stays an error.
-ENUM_RULES: dict[str, tuple[tuple[tuple[str, ...], str], ...]] = {
+# 独资）``, ``在营（开业）``, ``吊销，未注销``), and result publications an inspection's
+# outcome (``未发现违法违规行为``, ``发现问题，已责令改正``, ``通过登记的住所或经营场所无法
+# 联系``); where no alias matches, these word rules decide, first match wins, with
+# spaces and punctuation taken out of the value first. A rule to None leaves the value
+# unread. What no rule reads stays an error.
+ENUM_RULES: dict[str, tuple[tuple[tuple[str, ...], str | None], ...]] = {
     "kind": (
         (("分公司", "分支机构", "分店", "营业部", "办事处"), "branch"),
         (("个体",), "individual"),
@@ -64,15 +69,49 @@ ENUM_RULES: dict[str, tuple[tuple[tuple[str, ...], str], ...]] = {
         (("在营", "开业", "存续", "在业", "在册", "正常"), "active"),
         (("歇业", "停业", "清算"), "active"),  # suspended or winding up: still registered
     ),
+    "outcome": (
+        # a partial pass: whether it is a failure is the bureau's call, not a guess
+        (("基本合格", "基本符合"), None),
+        # nothing was inspected: nobody at the address, the subject gone or not in the
+        # trade the task checks (未发现开展本次抽查涉及的经营活动)
+        (("未发现该", "查无", "下落不明", "无法联系", "联系不上", "未找到", "不存在",
+          "未发现开展", "未开展", "未从事", "已注销", "注销登记", "已吊销", "吊销营业执照",
+          "已迁出"), "not_found"),
+        # negations before the words they negate: 未发现问题 is a pass, 发现问题 a failure
+        (("未发现问题", "未发现违法", "未发现违规", "未发现不", "未发现异常", "未发现明显",
+          "没有发现", "未见异常", "未见问题", "无违法", "无违规", "无问题", "无异常",
+          "无需整改"), "pass"),
+        (("不合格", "不符合", "不正常", "不通过", "未通过", "不配合", "发现", "责令", "整改",
+          "改正", "立案", "处罚", "移送", "未按规定", "未按照规定", "隐瞒", "弄虚作假", "违法",
+          "违规", "问题", "异常"), "fail"),
+        (("合格", "符合", "正常", "通过"), "pass"),
+    ),
 }
+
+# What a rule ignores in a value: spaces and punctuation, half- or full-width.
+_NOT_A_WORD = re.compile(r"[\W_]+")
+
+
+def _words(raw: str) -> str:
+    return _NOT_A_WORD.sub("", unicodedata.normalize("NFKC", raw))
 
 
 def enum_by_rule(column: str, raw: str) -> str | None:
     """The contract value a free phrase names by ``ENUM_RULES``, or None."""
+    text = _words(raw)
     for words, value in ENUM_RULES.get(column, ()):
-        if any(w in raw for w in words):
+        if any(w in text for w in words):
             return value
     return None
+
+
+def enum_value(column: str, raw: str) -> str | None:
+    """The contract value ``raw`` names: the value itself, an alias (spaces and
+    punctuation aside), or a word rule's reading; None when it names none."""
+    if raw.lower() in ENUMS[column]:
+        return raw.lower()
+    aliases = ENUM_ALIASES.get(column, {})
+    return aliases.get(raw) or aliases.get(_words(raw)) or enum_by_rule(column, raw)
 
 
 ENUMS: dict[str, tuple[str, ...]] = {

@@ -165,14 +165,11 @@ class RowValidator:
         if column not in values:
             return None
         raw = values[column]
-        value = raw.lower()
-        allowed = contract.ENUMS[column]
-        if value in allowed:
+        value = contract.enum_value(column, raw)
+        if value:
             return value
-        alias = contract.ENUM_ALIASES.get(column, {}).get(raw) or contract.enum_by_rule(column, raw)
-        if alias:
-            return alias
-        return self._bad(column, "bad_enum", f"{column} {raw!r} is not one of {', '.join(allowed)}")
+        allowed = ", ".join(contract.ENUMS[column])
+        return self._bad(column, "bad_enum", f"{column} {raw!r} is not one of {allowed}")
 
     def _number(self, values: dict[str, str], column: str, low: float = 0.0,
                 high: float | None = None, percent: bool = False) -> float | None:
