@@ -122,8 +122,14 @@ def _load_file(store: Store, kind: str, path: Path, ctx: Context, seen: set[str]
                writer: ThreadPoolExecutor, options: LoadOptions) -> None:
     header, rep.format, rows = read_rows(path)
     spec = contract.KINDS[kind]
-    mapping = map_header(spec, header, path.name)
-    validator = RowValidator(spec, set(mapping.values()), ctx)
+    headers = map_header(spec, header, path.name)
+    rep.headers, rep.ignored_headers = headers.columns, headers.ignored
+    rep.header_units = headers.units
+    if rep.unread_headers:
+        log.warning("ignored headers file=%s headers=%s", path.name,
+                    ",".join(rep.unread_headers))
+    mapping = headers.columns
+    validator = RowValidator(spec, set(mapping.values()), ctx, headers.units)
     total = max(_count_lines(path), 1)
     pending: Future[None] | None = None
     chunk: list[tuple[str, Record]] = []

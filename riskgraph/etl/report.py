@@ -25,11 +25,22 @@ class FileReport:
     # values cleared from rows that loaded without them (a bad optional value), by code
     cleared: int = 0
     cleared_reasons: dict[str, int] = field(default_factory=dict)
+    # source header -> the column it loads into; source header -> why it is not read;
+    # column -> the factor its header's unit gives a bare number (注册资本（万元）: 10,000)
+    headers: dict[str, str] = field(default_factory=dict)
+    ignored_headers: dict[str, str] = field(default_factory=dict)
+    header_units: dict[str, float] = field(default_factory=dict)
 
     @property
     def reconciles(self) -> bool:
         """True when every row read is accounted for."""
         return self.read == self.loaded + self.quarantined + self.duplicates
+
+    @property
+    def unread_headers(self) -> list[str]:
+        """The named headers whose columns were not read (a trailing comma's unnamed
+        column is no warning)."""
+        return [h for h in self.ignored_headers if h.strip()]
 
 
 @dataclass
@@ -80,6 +91,13 @@ class LoadReport:
                          f"{f.quarantined:>9,} {f.duplicates:>7,}  {ok}")
             if f.rejected:
                 lines.append(f"    rejected: {f.rejected}")
+            if f.headers:
+                lines.append("    headers: " + ", ".join(
+                    _mapped(h, c, f.header_units.get(c)) for h, c in f.headers.items()))
+            if f.unread_headers:
+                lines.append(f"    WARNING {len(f.unread_headers)} header(s) not loaded: "
+                             + ", ".join(f"{h} ({f.ignored_headers[h]})"
+                                         for h in f.unread_headers))
             for code, n in sorted(f.reasons.items()):
                 lines.append(f"    {code}: {n:,}")
             for code, n in sorted(f.cleared_reasons.items()):
@@ -98,6 +116,11 @@ class LoadReport:
         if self.quarantine_file:
             lines.append(f"quarantine: {self.quarantine_file}")
         return "\n".join(lines)
+
+
+def _mapped(header: str, column: str, unit: float | None) -> str:
+    shown = column if header == column else f"{header}→{column}"
+    return f"{shown} ×{unit:,.0f}" if unit else shown
 
 
 class Quarantine:
