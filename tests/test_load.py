@@ -493,6 +493,7 @@ def test_registry_headers_and_result_words_load_and_unread_headers_are_named(
         for i, w in enumerate(words)])
     report = run_load(store, folder, pii_secret)
     assert report.reconciles and report.totals["quarantined"] == 0
+    assert report.over_quarantine_share == []
     row = store.read("MATCH (s:Subject {uscc: $u}) RETURN s.kind AS k, s.industry AS i, "
                      "s.status AS st, s.registered_capital AS c, s.phone AS p", u=uscc(1))[0]
     assert row == {"k": "enterprise", "i": "正餐服务", "st": "revoked", "c": 5e5,
@@ -516,3 +517,22 @@ def test_registry_headers_and_result_words_load_and_unread_headers_are_named(
     warnings = [line for line in report.table().splitlines() if "WARNING" in line]
     assert len(warnings) == 1 and "备注" in warnings[0]
 
+
+def test_a_file_mostly_quarantined_is_named_by_the_report(store: Store, tmp_path: Path,
+                                                           pii_secret: bytes) -> None:
+    folder = small_city(tmp_path / "in", n=4)
+    write_csv(folder, "inspections.csv", [
+        {"inspection_id": f"I{i}", "subject_uscc": uscc(1), "inspected_on": "2024-06-01",
+         "outcome": outcome} for i, outcome in enumerate(["pass", "fail", "基本合格", "待定", "pass"])])
+    report = run_load(store, folder, pii_secret)
+    assert report.reconciles  # the bad rows are accounted for, as always
+    assert [f.file for f in report.over_quarantine_share] == ["inspections.csv"]
+    error = report.quarantine_share_error()
+    assert error is not None and "inspections.csv: 2 of 5 rows (40 %)" in error
+    assert "ERROR 40 % of the rows quarantined, more than 20 %" in report.table()
+    assert report.to_dict()["over_quarantine_share"] == ["inspections.csv"]
+    assert [q["code"] for q in quarantined(report)] == ["bad_enum", "bad_enum"]  # nothing lost
+    assert run_load(store, folder, pii_secret, max_quarantine_share=0.5).over_quarantine_share == []
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        LoadOptions(today=TODAY, pii_secret=pii_secret, quarantine_path=tmp_path / "q",
+                    max_quarantine_share=20)

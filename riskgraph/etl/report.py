@@ -37,6 +37,11 @@ class FileReport:
         return self.read == self.loaded + self.quarantined + self.duplicates
 
     @property
+    def quarantined_share(self) -> float:
+        """The share of the rows read that were quarantined."""
+        return self.quarantined / self.read if self.read else 0.0
+
+    @property
     def unread_headers(self) -> list[str]:
         """The named headers whose columns were not read (a trailing comma's unnamed
         column is no warning)."""
@@ -54,6 +59,8 @@ class LoadReport:
     quarantine_file: str | None = None
     nodes: int | None = None
     relationships: int | None = None
+    # a file quarantining more than this share of its rows fails the load
+    max_quarantine_share: float = 1.0
 
     @property
     def totals(self) -> dict[str, int]:
@@ -66,11 +73,29 @@ class LoadReport:
         """True when every file reconciles."""
         return all(f.reconciles for f in self.files)
 
+    @property
+    def over_quarantine_share(self) -> list[FileReport]:
+        """The files that quarantined more than ``max_quarantine_share`` of their rows."""
+        return [f for f in self.files if f.quarantined_share > self.max_quarantine_share]
+
+    def quarantine_share_error(self) -> str | None:
+        """One line naming the files over the quarantine share, or None."""
+        over = self.over_quarantine_share
+        if not over:
+            return None
+        files = "; ".join(f"{f.file}: {f.quarantined:,} of {f.read:,} rows "
+                          f"({_percent(f.quarantined_share)})" for f in over)
+        return (f"more than {_percent(self.max_quarantine_share)} of a file's rows "
+                f"quarantined: {files}; the reasons are in {self.quarantine_file}")
+
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON form of the report."""
         data = asdict(self)
+        for entry, f in zip(data["files"], self.files, strict=True):
+            entry["quarantined_share"] = round(f.quarantined_share, 4)
         data["totals"] = self.totals
         data["reconciles"] = self.reconciles
+        data["over_quarantine_share"] = [f.file for f in self.over_quarantine_share]
         rate = self.totals["read"] / self.seconds if self.seconds else None
         data["rows_per_second"] = round(rate) if rate is not None else None
         return data
@@ -98,6 +123,9 @@ class LoadReport:
                 lines.append(f"    WARNING {len(f.unread_headers)} header(s) not loaded: "
                              + ", ".join(f"{h} ({f.ignored_headers[h]})"
                                          for h in f.unread_headers))
+            if f.quarantined_share > self.max_quarantine_share:
+                lines.append(f"    ERROR {_percent(f.quarantined_share)} of the rows "
+                             f"quarantined, more than {_percent(self.max_quarantine_share)}")
             for code, n in sorted(f.reasons.items()):
                 lines.append(f"    {code}: {n:,}")
             for code, n in sorted(f.cleared_reasons.items()):
@@ -116,6 +144,10 @@ class LoadReport:
         if self.quarantine_file:
             lines.append(f"quarantine: {self.quarantine_file}")
         return "\n".join(lines)
+
+
+def _percent(share: float) -> str:
+    return f"{share * 100:.3g} %"
 
 
 def _mapped(header: str, column: str, unit: float | None) -> str:
