@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 import subprocess
@@ -9,7 +10,7 @@ import sys
 from pathlib import Path
 
 from riskgraph.graph import embedded
-from tests.factories import small_city, write_csv
+from tests.factories import small_city, uscc, write_csv
 
 
 def riskgraph(env: dict[str, str], *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
@@ -53,6 +54,22 @@ def test_db_lifecycle_and_load(tmp_path: Path) -> None:
         write_csv(folder, "complaints_2025.csv", [{"complaint_id": "C99", "received_on": "2025-01-01"}])
         partial = riskgraph(env, "load", str(folder))
         assert partial.returncode == 1 and "REJECTED" in partial.stdout
+        # a file mostly quarantined fails it too, once the report and quarantine are written
+        words = tmp_path / "words"
+        write_csv(words, "inspections.csv", [
+            {"inspection_id": f"W{i}", "subject_uscc": uscc(1), "inspected_on": "2024-06-01",
+             "outcome": outcome} for i, outcome in enumerate(["合格", "基本合格", "待定"])])
+        report, quarantine = tmp_path / "words.json", tmp_path / "words.jsonl"
+        failed = riskgraph(env, "load", str(words), "--report", str(report),
+                           "--quarantine", str(quarantine))
+        errors = [line for line in failed.stderr.splitlines() if line.startswith("error [")]
+        assert failed.returncode == 1 and "Traceback" not in failed.stderr
+        assert len(errors) == 1 and errors[0].startswith("error [too_many_quarantined]: ")
+        assert "inspections.csv: 2 of 3 rows" in errors[0] and "ERROR" in failed.stdout
+        assert json.loads(report.read_text())["over_quarantine_share"] == ["inspections.csv"]
+        assert len(quarantine.read_text().splitlines()) == 2
+        lenient = riskgraph(env, "load", str(words), "--max-quarantine-share", "0.7")
+        assert lenient.returncode == 0, lenient.stderr
     finally:
         stop = riskgraph(env, "db", "stop")
     assert stop.returncode == 0 and "stopped" in stop.stdout

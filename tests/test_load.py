@@ -521,3 +521,71 @@ def test_yearly_files_in_one_folder_end_as_two_loads_would(store: Store, tmp_pat
     assert report.files[0].superseded == 1 and report.files[0].loaded == 2
     got = store.read(f"MATCH (s:Subject {{uscc: '{uscc(1)}'}}) RETURN s.status AS st")
     assert got == [{"st": "revoked"}]
+
+
+def test_registry_headers_and_result_words_load_and_unread_headers_are_named(
+        store: Store, tmp_path: Path, pii_secret: bytes) -> None:
+    # Headers and words of a bureau's own exports, not the contract's names.
+    folder = tmp_path / "in"
+    header = ["统一社会信用代码", "企业名称", "企业类型", "所属行业", "所属区域", "住所", "联系方式",
+              "成立日期", "经营状态", "注册资本（万元）", "备注"]
+    write_csv(folder, "subjects.csv", [
+        dict(zip(header, [uscc(1), "甲店", "有限责任公司(自然人投资或控股)", "正餐服务", "任城区",
+                          "任城区古槐路1号", "13800138000", "2015-03-04", "吊销，未注销", "50",
+                          "年报未报"], strict=True)),
+        dict(zip(header, [uscc(2), "乙店", "个体工商户", "美发及美容服务", "任城区",
+                          "任城区古槐路2号", "0537-1234567", "2016-05-06", "注销", "30万元", ""],
+                     strict=True))])
+    write_csv(folder, "list_entries.csv", [
+        {"统一社会信用代码": uscc(1), "名单类型": "经营异常名录", "列入时间": "2022-01-01",
+         "移出时间": "2023-06-30", "作出决定机关": "任城区市场监管局"}])
+    words = ["未发现违法违规行为", "正常", "符合要求", "合格", "责令限期整改", "发现问题，已责令改正",
+             "不符合要求", "不合格", "未发现该主体", "查无此户", "无法联系"]
+    write_csv(folder, "inspections.csv", [
+        {"检查编号": f"I{i}", "统一社会信用代码": uscc(1), "检查时间": "2024-06-01", "检查结果": w}
+        for i, w in enumerate(words)])
+    report = run_load(store, folder, pii_secret)
+    assert report.reconciles and report.totals["quarantined"] == 0
+    assert report.over_quarantine_share == []
+    row = store.read("MATCH (s:Subject {uscc: $u}) RETURN s.kind AS k, s.industry AS i, "
+                     "s.status AS st, s.registered_capital AS c, s.phone AS p", u=uscc(1))[0]
+    assert row == {"k": "enterprise", "i": "正餐服务", "st": "revoked", "c": 5e5,
+                   "p": "13800138000"}
+    second = store.read("MATCH (s:Subject {uscc: $u})-[:USES_PHONE]->(p) RETURN s.status AS st, "
+                        "s.registered_capital AS c, p.key AS p", u=uscc(2))[0]
+    assert second == {"st": "cancelled", "c": 3e5, "p": "05371234567"}  # 30万元 keeps its unit
+    removed = store.read("MATCH (e:ListEntry) RETURN e.removed_on AS r")[0]["r"]
+    assert removed.to_native() == dt.date(2023, 6, 30)
+    outcomes = [r["o"] for r in store.read(
+        "MATCH (i:Inspection) RETURN i.outcome AS o ORDER BY toInteger(substring(i.inspection_id, 1))")]
+    assert outcomes == ["pass"] * 4 + ["fail"] * 4 + ["not_found"] * 3
+    # the report says which header went where, and which were not read
+    files = {f["file"]: f for f in json.loads(json.dumps(report.to_dict()))["files"]}
+    assert files["subjects.csv"]["headers"]["注册资本（万元）"] == "registered_capital"
+    assert files["subjects.csv"]["headers"]["企业类型"] == "kind"
+    assert files["subjects.csv"]["header_units"] == {"registered_capital": 10000.0}
+    assert list(files["subjects.csv"]["ignored_headers"]) == ["备注"]
+    assert files["list_entries.csv"]["headers"]["移出时间"] == "removed_on"
+    assert files["inspections.csv"]["ignored_headers"] == {}
+    warnings = [line for line in report.table().splitlines() if "WARNING" in line]
+    assert len(warnings) == 1 and "备注" in warnings[0]
+
+
+def test_a_file_mostly_quarantined_is_named_by_the_report(store: Store, tmp_path: Path,
+                                                           pii_secret: bytes) -> None:
+    folder = small_city(tmp_path / "in", n=4)
+    write_csv(folder, "inspections.csv", [
+        {"inspection_id": f"I{i}", "subject_uscc": uscc(1), "inspected_on": "2024-06-01",
+         "outcome": outcome} for i, outcome in enumerate(["pass", "fail", "基本合格", "待定", "pass"])])
+    report = run_load(store, folder, pii_secret)
+    assert report.reconciles  # the bad rows are accounted for, as always
+    assert [f.file for f in report.over_quarantine_share] == ["inspections.csv"]
+    error = report.quarantine_share_error()
+    assert error is not None and "inspections.csv: 2 of 5 rows (40 %)" in error
+    assert "ERROR 40 % of the rows quarantined, more than 20 %" in report.table()
+    assert report.to_dict()["over_quarantine_share"] == ["inspections.csv"]
+    assert [q["code"] for q in quarantined(report)] == ["bad_enum", "bad_enum"]  # nothing lost
+    assert run_load(store, folder, pii_secret, max_quarantine_share=0.5).over_quarantine_share == []
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        LoadOptions(today=TODAY, pii_secret=pii_secret, quarantine_path=tmp_path / "q",
+                    max_quarantine_share=20)

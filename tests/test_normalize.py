@@ -1,4 +1,5 @@
-"""Normalisation rules for addresses, phones, dates, booleans and numbers."""
+"""Normalisation rules for addresses, phones, dates, booleans, numbers, the headers of
+real exports and the words of their enumerations."""
 
 from __future__ import annotations
 
@@ -6,8 +7,18 @@ import datetime as dt
 
 import pytest
 
-from riskgraph.etl.normalize import address_key, parse_bool, parse_date, parse_number, phone_key
+from riskgraph.etl import contract
+from riskgraph.etl.normalize import (
+    address_key,
+    parse_bool,
+    parse_date,
+    parse_number,
+    parse_yuan_unit,
+    phone_key,
+)
 from riskgraph.etl.pii import mask, mask_text
+from riskgraph.etl.readers import FileRejected
+from riskgraph.etl.validate import map_header
 
 
 @pytest.mark.parametrize("raw", [
@@ -158,3 +169,96 @@ def test_masking_legacy_ids_but_not_registration_numbers() -> None:
             ("370802900101123 370802900101124", "370802******123 370802******124"),
             ("370802　19900101　123X", "370802********123X")):
         assert mask_text(text) == masked
+
+
+# -- units written in a header ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("raw,unit,value", [
+    ("50", 1e4, 5e5), ("1,200.5", 1e4, 1.2005e7), ("0.3", 1e8, 3e7),
+    ("50万元", 1e4, 5e5), ("800元", 1e4, 800.0), ("1.2亿元", 1e4, 1.2e8), ("300万人民币", 1e4, 3e6)])
+def test_a_headers_unit_scales_only_the_bare_numbers(raw: str, unit: float, value: float) -> None:
+    assert parse_number(raw, unit=unit) == pytest.approx(value)
+
+
+@pytest.mark.parametrize("raw,factor", [("万元", 1e4), ("亿元", 1e8), ("元", 1.0), ("万", 1e4),
+                                        ("万元人民币", 1e4), ("人民币万元", 1e4), ("万美元", None),
+                                        ("户", None), ("", None)])
+def test_units_in_yuan(raw: str, factor: float | None) -> None:
+    assert parse_yuan_unit(raw) == factor
+
+
+# -- headers ---------------------------------------------------------------------------------
+
+
+def test_registry_headers_map_to_their_columns_with_the_unit() -> None:
+    header = ["统一社会信用代码", "企业名称", "企业类型", "所属行业", "所属区域", "住所", "联系方式",
+              "成立时间", "经营状态", "注册资本（万元）", "重点监管", "备注", ""]
+    mapped = map_header(contract.KINDS["subjects"], header, "subjects.csv")
+    assert mapped.columns == {
+        "统一社会信用代码": "uscc", "企业名称": "name", "企业类型": "kind", "所属行业": "industry",
+        "所属区域": "region", "住所": "address", "联系方式": "phone", "成立时间": "registered_on",
+        "经营状态": "status", "注册资本（万元）": "registered_capital", "重点监管": "key_sector"}
+    assert mapped.units == {"registered_capital": 1e4}
+    assert set(mapped.ignored) == {"备注", ""}
+
+
+@pytest.mark.parametrize("kind,header,column", [
+    ("subjects", "市场主体类型", "kind"), ("subjects", "主体类型", "kind"),
+    ("subjects", "行业门类", "industry"), ("subjects", "国民经济行业", "industry"),
+    ("subjects", "登记状态", "status"), ("subjects", "企业状态", "status"),
+    ("subjects", "联系电话", "phone"), ("subjects", "注册资本", "registered_capital"),
+    ("subjects", "成立日期", "registered_on"), ("subjects", " 企业 名称 ", "name"),
+    ("subjects", "UScc", "uscc"),
+    ("penalties", "处罚决定日期", "decided_on"), ("penalties", "作出处罚决定日期", "decided_on"),
+    ("penalties", "罚款金额", "amount"), ("complaints", "投诉日期", "received_on"),
+    ("inspections", "检查时间", "inspected_on"), ("inspections", "检查结果", "outcome"),
+    ("inspections", "抽查结果", "outcome"),
+    ("list_entries", "移出时间", "removed_on"), ("list_entries", "移出日期", "removed_on"),
+    ("list_entries", "列入时间", "listed_on"), ("list_entries", "作出决定机关（列入）", "authority"),
+])
+def test_header_variants_of_real_exports(kind: str, header: str, column: str) -> None:
+    assert contract.KINDS[kind].column_for(header) == column
+
+
+def test_headers_that_name_no_column_or_one_already_read_are_ignored_with_why() -> None:
+    subjects = map_header(contract.KINDS["subjects"],
+                          ["统一社会信用代码", "企业名称", "所属区域", "联系电话", "联系方式",
+                           "注册资本(万美元)", "注册资本[亿元]"], "subjects.csv")
+    assert subjects.columns["联系电话"] == "phone" and "联系方式" not in subjects.columns
+    assert "联系电话" in subjects.ignored["联系方式"]          # the first header wins
+    assert "注册资本(万美元)" in subjects.ignored                # not yuan: not guessed at
+    assert subjects.columns["注册资本[亿元]"] == "registered_capital"
+    assert subjects.units == {"registered_capital": 1e8}
+    # the removal's authority is not the listing's
+    lists = map_header(contract.KINDS["list_entries"],
+                       ["统一社会信用代码", "名单类型", "列入日期", "作出决定机关（移出）"], "l.csv")
+    assert "作出决定机关（移出）" in lists.ignored and "authority" not in lists.columns.values()
+    roles = map_header(contract.KINDS["roles"],
+                       ["统一社会信用代码", "身份证号", "职务", "持股比例（%）"], "roles.csv")
+    assert roles.columns["持股比例（%）"] == "share_pct" and roles.units == {}
+
+
+def test_a_missing_column_names_the_headers_that_were_not_read() -> None:
+    with pytest.raises(FileRejected, match="'region' is missing .*区域"):
+        map_header(contract.KINDS["subjects"], ["统一社会信用代码", "企业名称", "区域"], "s.csv")
+
+
+# -- words of inspection outcomes ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("raw,outcome", [
+    ("未发现违法违规行为", "pass"), ("正常", "pass"), ("符合要求", "pass"), ("合格", "pass"),
+    ("未发现问题", "pass"), ("未发现 问题", "pass"), ("检查合格", "pass"), ("未见异常", "pass"),
+    ("未发现问题，无需整改", "pass"), ("PASS", "pass"),
+    ("责令限期整改", "fail"), ("发现问题，已责令改正", "fail"), ("发现问题 , 已责令改正", "fail"),
+    ("发现问题。已责令改正！", "fail"), ("不符合要求", "fail"), ("不合格", "fail"),
+    ("发现违法违规行为，已立案", "fail"), ("未按规定公示应当公示的信息", "fail"),
+    ("公示信息隐瞒真实情况、弄虚作假", "fail"), ("不正常", "fail"), ("未通过", "fail"),
+    ("未发现该主体", "not_found"), ("查无此户", "not_found"), ("无法联系", "not_found"),
+    ("通过登记的住所或经营场所无法联系", "not_found"), ("未发现", "not_found"),
+    ("未发现开展本次抽查涉及的经营活动", "not_found"), ("已办理注销登记", "not_found"),
+    ("基本合格", None), ("基本符合要求", None), ("待定", None),
+])
+def test_inspection_outcome_words(raw: str, outcome: str | None) -> None:
+    assert contract.enum_value("outcome", raw) == outcome

@@ -185,6 +185,16 @@ def test_a_jsonl_file_with_no_object_is_rejected_with_its_reason(tmp_path: Path)
         read_rows(path)
 
 
+@pytest.mark.parametrize("name", ["items_补充.xlsx", "subjects.XLS"])
+def test_an_excel_workbook_is_rejected_with_how_to_save_it_as_csv(tmp_path: Path,
+                                                                  name: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(b"PK\x03\x04")  # what is inside is not looked at
+    with pytest.raises(FileRejected, match=f"{name}: an Excel workbook.*CSV UTF-8") as caught:
+        read_rows(path)
+    assert caught.value.code == "unknown_format"
+
+
 def test_a_jsonl_line_holding_an_array_is_one_bad_line(tmp_path: Path) -> None:
     path = write_lines(tmp_path / "subjects.jsonl", ['["A", "甲"]', '{"uscc": "B"}'])
     header, _, rows, bad = read(path)

@@ -73,6 +73,7 @@ def _load(args: argparse.Namespace, settings: Settings) -> int:
         pii_secret=settings.pii_key(),
         quarantine_path=Path(args.quarantine) if args.quarantine else run_dir / "quarantine.jsonl",
         batch_size=args.batch_size,
+        max_quarantine_share=args.max_quarantine_share,
     )
     store = open_store(settings)
     try:
@@ -87,7 +88,12 @@ def _load(args: argparse.Namespace, settings: Settings) -> int:
     # failed load for a scheduler, though the other files loaded. A file of no entity kind
     # (a readme next to the exports) is only reported.
     failed = any(f.rejected and f.kind is not None for f in report.files)
-    return 0 if report.reconciles and not failed else 1
+    # So is a file whose rows were mostly quarantined (a wording or a column the contract
+    # does not read): the report and the quarantine are written first, nothing is lost.
+    too_many = report.quarantine_share_error()
+    if too_many:
+        print(f"error [too_many_quarantined]: {too_many}", file=sys.stderr)
+    return 0 if report.reconciles and not failed and not too_many else 1
 
 
 def _generate(args: argparse.Namespace, settings: Settings) -> int:
@@ -116,6 +122,9 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("--quarantine", help="write rejected rows here (JSON Lines)")
     load.add_argument("--batch-size", type=int, default=5_000)
     load.add_argument("--today", help="the date after which dates are 'in the future'")
+    load.add_argument("--max-quarantine-share", type=float, default=0.2, metavar="SHARE",
+                      help="fail the load (exit 1) when a file quarantines more than this "
+                           "share of its rows (default 0.2; 1 never fails)")
     load.set_defaults(func=_load)
 
     gen = sub.add_parser("generate", help="write a synthetic city in the input format")

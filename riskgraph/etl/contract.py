@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, field
+
+
+def header_key(header: str) -> str:
+    """A header as it is compared: NFKC-folded (full-width brackets and letters become
+    half-width), without spaces, lower case."""
+    return "".join(unicodedata.normalize("NFKC", header).split()).lower()
 
 
 @dataclass(frozen=True)
@@ -14,6 +22,14 @@ class Kind:
     required: tuple[str, ...]
     one_of: tuple[str, ...] = ()  # exactly one of these must be filled
     aliases: dict[str, str] = field(default_factory=dict)  # alias header -> column
+
+    def column_for(self, header: str) -> str | None:
+        """The contract column a header names (the column itself or an alias), or None."""
+        key = header_key(header)
+        if key in self.columns:
+            return key
+        return next((column for alias, column in self.aliases.items()
+                     if header_key(alias) == key), None)
 
 
 SUBJECT_KINDS = ("enterprise", "individual", "cooperative", "branch")
@@ -43,9 +59,12 @@ ENUM_ALIASES: dict[str, dict[str, str]] = {
 }
 
 # Registries write a subject's type and status as free phrases (``有限责任公司（自然人
-# 独资）``, ``在营（开业）``, ``吊销，未注销``); where no alias matches, these word rules
-# decide, first match wins. What no rule reads stays an error.
-ENUM_RULES: dict[str, tuple[tuple[tuple[str, ...], str], ...]] = {
+# 独资）``, ``在营（开业）``, ``吊销，未注销``), and result publications an inspection's
+# outcome (``未发现违法违规行为``, ``发现问题，已责令改正``, ``通过登记的住所或经营场所无法
+# 联系``); where no alias matches, these word rules decide, first match wins, with
+# spaces and punctuation taken out of the value first. A rule to None leaves the value
+# unread. What no rule reads stays an error.
+ENUM_RULES: dict[str, tuple[tuple[tuple[str, ...], str | None], ...]] = {
     "kind": (
         (("分公司", "分支机构", "分店", "营业部", "办事处"), "branch"),
         (("个体",), "individual"),
@@ -64,15 +83,49 @@ ENUM_RULES: dict[str, tuple[tuple[tuple[str, ...], str], ...]] = {
         (("在营", "开业", "存续", "在业", "在册", "正常"), "active"),
         (("歇业", "停业", "清算"), "active"),  # suspended or winding up: still registered
     ),
+    "outcome": (
+        # a partial pass: whether it is a failure is the bureau's call, not a guess
+        (("基本合格", "基本符合"), None),
+        # nothing was inspected: nobody at the address, the subject gone or not in the
+        # trade the task checks (未发现开展本次抽查涉及的经营活动)
+        (("未发现该", "查无", "下落不明", "无法联系", "联系不上", "未找到", "不存在",
+          "未发现开展", "未开展", "未从事", "已注销", "注销登记", "已吊销", "吊销营业执照",
+          "已迁出"), "not_found"),
+        # negations before the words they negate: 未发现问题 is a pass, 发现问题 a failure
+        (("未发现问题", "未发现违法", "未发现违规", "未发现不", "未发现异常", "未发现明显",
+          "没有发现", "未见异常", "未见问题", "无违法", "无违规", "无问题", "无异常",
+          "无需整改"), "pass"),
+        (("不合格", "不符合", "不正常", "不通过", "未通过", "不配合", "发现", "责令", "整改",
+          "改正", "立案", "处罚", "移送", "未按规定", "未按照规定", "隐瞒", "弄虚作假", "违法",
+          "违规", "问题", "异常"), "fail"),
+        (("合格", "符合", "正常", "通过"), "pass"),
+    ),
 }
+
+# What a rule ignores in a value: spaces and punctuation, half- or full-width.
+_NOT_A_WORD = re.compile(r"[\W_]+")
+
+
+def _words(raw: str) -> str:
+    return _NOT_A_WORD.sub("", unicodedata.normalize("NFKC", raw))
 
 
 def enum_by_rule(column: str, raw: str) -> str | None:
     """The contract value a free phrase names by ``ENUM_RULES``, or None."""
+    text = _words(raw)
     for words, value in ENUM_RULES.get(column, ()):
-        if any(w in raw for w in words):
+        if any(w in text for w in words):
             return value
     return None
+
+
+def enum_value(column: str, raw: str) -> str | None:
+    """The contract value ``raw`` names: the value itself, an alias (spaces and
+    punctuation aside), or a word rule's reading; None when it names none."""
+    if raw.lower() in ENUMS[column]:
+        return raw.lower()
+    aliases = ENUM_ALIASES.get(column, {})
+    return aliases.get(raw) or aliases.get(_words(raw)) or enum_by_rule(column, raw)
 
 
 ENUMS: dict[str, tuple[str, ...]] = {
@@ -80,81 +133,157 @@ ENUMS: dict[str, tuple[str, ...]] = {
     "outcome": OUTCOMES, "list": LISTS,
 }
 
+def _aliases(**columns: tuple[str, ...]) -> dict[str, str]:
+    """The alias table of a kind, written column by column: alias header -> column."""
+    return {alias: column for column, names in columns.items() for alias in names}
+
+
+# The Chinese headers of registry, 12315, penalty (行政处罚), inspection (双随机抽查) and
+# list (经营异常名录, 严重违法失信名单) exports. Headers are compared NFKC-folded, without
+# spaces, so ``注册资本（万元）`` and ``注册资本(万元)`` are one header; a unit in brackets
+# after an amount's header (``注册资本（万元）``, ``罚没金额(元)``) is read apart
+# (``HEADER_UNIT_COLUMNS``). Only headers that name one column whatever the bureau are
+# here: ``类型``, ``状态``, ``日期``, ``注册号`` (the old registration number, not the
+# USCC), ``登记机关`` (an office, not a region) and ``经营范围`` are not.
+_USCC = ("统一社会信用代码", "社会统一信用代码", "社会信用代码", "统一信用代码")
+# ``证件号码`` (a document's number) only where the holder is always a person: a
+# shareholder's or a list's may be a company's USCC.
+_PERSON_ID = ("身份证号", "身份证号码", "公民身份号码", "身份证件号码")
+
 KINDS: dict[str, Kind] = {
     "subjects": Kind(
         "subjects",
         ("uscc", "name", "kind", "industry", "region", "address", "phone", "registered_on",
          "status", "registered_capital", "key_sector"),
         ("uscc", "name", "region"),
-        aliases={"统一社会信用代码": "uscc", "企业名称": "name", "名称": "name",
-                 "主体类型": "kind", "行业": "industry", "所属区域": "region", "辖区": "region",
-                 "住所": "address", "经营场所": "address", "住所/经营场所": "address",
-                 "联系电话": "phone", "成立日期": "registered_on", "登记状态": "status",
-                 "注册资本": "registered_capital", "重点监管": "key_sector"},
+        aliases=_aliases(
+            uscc=_USCC,
+            name=("企业名称", "名称", "主体名称", "市场主体名称", "企业（机构）名称", "单位名称",
+                  "个体工商户名称"),
+            kind=("主体类型", "企业类型", "市场主体类型", "企业（机构）类型"),
+            industry=("行业", "所属行业", "行业门类", "国民经济行业", "国民经济行业分类",
+                      "行业类别", "行业名称", "行业分类"),
+            region=("所属区域", "辖区", "所属辖区", "所属区县", "所在区县", "区县"),
+            address=("住所", "经营场所", "住所/经营场所", "住所（经营场所）", "地址", "注册地址",
+                     "经营地址", "企业地址", "住所地址", "生产经营地址"),
+            phone=("联系电话", "联系方式", "电话", "企业联系电话", "电话号码", "手机号码"),
+            registered_on=("成立日期", "成立时间", "注册日期", "设立日期"),
+            status=("登记状态", "经营状态", "企业状态", "主体状态", "企业登记状态"),
+            registered_capital=("注册资本", "注册资金", "注册资本金", "资金数额"),
+            key_sector=("重点监管", "是否重点监管", "重点监管对象"),
+        ),
     ),
     "persons": Kind("persons", ("person_id", "name"), ("person_id", "name"),
-                    aliases={"身份证号": "person_id", "身份证号码": "person_id", "姓名": "name"}),
+                    aliases=_aliases(person_id=(*_PERSON_ID, "证件号码"), name=("姓名",))),
     "roles": Kind(
         "roles",
         ("subject_uscc", "holder_person_id", "holder_uscc", "role", "share_pct", "since"),
         ("subject_uscc", "role"), one_of=("holder_person_id", "holder_uscc"),
-        aliases={"统一社会信用代码": "subject_uscc", "主体统一社会信用代码": "subject_uscc",
-                 "身份证号": "holder_person_id", "股东身份证号": "holder_person_id",
-                 "股东统一社会信用代码": "holder_uscc", "职务": "role", "角色": "role",
-                 "持股比例": "share_pct", "任职日期": "since"},
+        aliases=_aliases(
+            subject_uscc=(*_USCC, "主体统一社会信用代码", "企业统一社会信用代码"),
+            holder_person_id=(*_PERSON_ID, "股东身份证号", "人员身份证号"),
+            holder_uscc=("股东统一社会信用代码", "股东（发起人）统一社会信用代码",
+                         "隶属企业统一社会信用代码"),
+            role=("职务", "角色"),
+            share_pct=("持股比例", "出资比例"),
+            since=("任职日期", "任职时间", "任职起始日期"),
+        ),
     ),
     "complaints": Kind(
         "complaints",
         ("complaint_id", "subject_uscc", "received_on", "channel", "category", "substantiated"),
         ("complaint_id", "subject_uscc", "received_on"),
-        aliases={"投诉编号": "complaint_id", "统一社会信用代码": "subject_uscc",
-                 "登记日期": "received_on", "受理日期": "received_on", "来源渠道": "channel",
-                 "投诉类别": "category", "是否属实": "substantiated"},
+        aliases=_aliases(
+            complaint_id=("投诉编号", "投诉举报编号", "工单编号", "工单号"),
+            subject_uscc=(*_USCC, "被投诉主体统一社会信用代码", "被投诉方统一社会信用代码",
+                          "被诉主体统一社会信用代码"),
+            received_on=("登记日期", "受理日期", "投诉日期", "登记时间", "受理时间", "投诉时间"),
+            channel=("来源渠道", "投诉渠道", "来源方式", "渠道来源"),
+            category=("投诉类别", "投诉类型", "问题类别"),
+            substantiated=("是否属实", "投诉是否属实"),
+        ),
     ),
     "penalties": Kind(
         "penalties",
         ("penalty_id", "subject_uscc", "department", "decided_on", "severity", "amount",
          "reason", "repaired_on"),
         ("penalty_id", "subject_uscc", "decided_on", "severity"),
-        aliases={"处罚决定书文号": "penalty_id", "案件编号": "penalty_id",
-                 "统一社会信用代码": "subject_uscc", "处罚机关": "department",
-                 "处罚决定日期": "decided_on", "处罚日期": "decided_on", "严重程度": "severity",
-                 "罚没金额": "amount", "处罚金额": "amount", "处罚事由": "reason",
-                 "违法事实": "reason", "信用修复日期": "repaired_on"},
+        aliases=_aliases(
+            penalty_id=("处罚决定书文号", "行政处罚决定书文号", "决定书文号", "案件编号"),
+            subject_uscc=(*_USCC, "当事人统一社会信用代码", "违法主体统一社会信用代码"),
+            department=("处罚机关", "处罚决定机关", "作出处罚决定机关", "作出处罚决定的机关",
+                        "作出行政处罚决定机关名称"),
+            decided_on=("处罚决定日期", "处罚日期", "作出处罚决定日期", "作出处罚决定的日期",
+                        "处罚决定时间", "作出行政处罚决定日期", "决定日期"),
+            severity=("严重程度", "违法严重程度", "违法行为严重程度"),
+            amount=("罚没金额", "处罚金额", "罚款金额", "罚没款金额"),
+            reason=("处罚事由", "违法事实", "主要违法事实", "违法行为"),
+            repaired_on=("信用修复日期", "信用修复时间", "修复日期"),
+        ),
     ),
     "inspections": Kind(
         "inspections",
         ("inspection_id", "subject_uscc", "task_id", "item_code", "department", "inspected_on",
          "outcome"),
         ("inspection_id", "subject_uscc", "inspected_on", "outcome"),
-        aliases={"检查编号": "inspection_id", "统一社会信用代码": "subject_uscc",
-                 "任务编号": "task_id", "检查事项": "item_code", "检查事项编码": "item_code",
-                 "检查部门": "department", "检查日期": "inspected_on", "检查结果": "outcome"},
+        aliases=_aliases(
+            inspection_id=("检查编号", "检查记录编号", "抽查编号"),
+            subject_uscc=_USCC,
+            task_id=("任务编号", "抽查任务编号", "任务编码"),
+            item_code=("检查事项", "检查事项编码", "抽查事项编码"),
+            department=("检查部门", "检查机关", "抽查机关"),
+            inspected_on=("检查日期", "检查时间", "抽查日期", "抽查时间", "检查完成日期"),
+            outcome=("检查结果", "抽查结果", "检查结论", "抽查检查结果"),
+        ),
     ),
     "list_entries": Kind(
         "list_entries",
         ("subject_uscc", "person_id", "list", "listed_on", "removed_on", "authority", "reason"),
         ("list", "listed_on"), one_of=("subject_uscc", "person_id"),
-        aliases={"统一社会信用代码": "subject_uscc", "身份证号": "person_id", "名单": "list",
-                 "名单类型": "list", "列入日期": "listed_on", "移出日期": "removed_on",
-                 "作出决定机关": "authority", "列入原因": "reason"},
+        # The national publicity system writes both authorities, ``作出决定机关（列入）``
+        # and ``作出决定机关（移出）``: only the first is the listing's.
+        aliases=_aliases(
+            subject_uscc=_USCC,
+            person_id=_PERSON_ID,
+            list=("名单", "名单类型", "名录类型"),
+            listed_on=("列入日期", "列入时间", "列入经营异常名录日期", "列入严重违法失信名单日期"),
+            removed_on=("移出日期", "移出时间", "移除日期", "移除时间", "移出经营异常名录日期",
+                        "移出严重违法失信名单日期"),
+            authority=("作出决定机关", "作出决定机关（列入）", "列入决定机关"),
+            reason=("列入原因", "列入事由", "列入经营异常名录原因", "列入严重违法失信名单原因"),
+        ),
     ),
     "inspectors": Kind(
         "inspectors",
         ("inspector_id", "person_id", "name", "department", "region", "qualifications"),
         ("inspector_id", "person_id", "department"),
-        aliases={"执法人员编号": "inspector_id", "执法证号": "inspector_id",
-                 "身份证号": "person_id", "姓名": "name", "所属部门": "department",
-                 "所属区域": "region", "检查资质": "qualifications"},
+        aliases=_aliases(
+            inspector_id=("执法人员编号", "执法证号", "执法证件号", "执法证编号"),
+            person_id=(*_PERSON_ID, "证件号码"),
+            name=("姓名",),
+            department=("所属部门", "部门", "所在部门"),
+            region=("所属区域", "辖区"),
+            qualifications=("检查资质",),
+        ),
     ),
     "items": Kind(
         "items", ("item_code", "department", "area", "name", "key_item"),
         ("item_code", "department"),
-        aliases={"事项编码": "item_code", "检查事项编码": "item_code", "部门": "department",
-                 "实施部门": "department", "领域": "area", "事项名称": "name",
-                 "重点事项": "key_item"},
+        aliases=_aliases(
+            item_code=("事项编码", "检查事项编码", "抽查事项编码"),
+            department=("部门", "实施部门"),
+            area=("领域", "所属领域"),
+            name=("事项名称", "检查事项名称", "抽查事项名称"),
+            key_item=("重点事项", "是否重点事项"),
+        ),
     ),
 }
+
+# Columns whose header may carry a unit in brackets: amounts in yuan (the unit scales
+# the bare numbers of the column) and shares in per cent.
+HEADER_UNIT_COLUMNS: dict[str, str] = {
+    "registered_capital": "yuan", "amount": "yuan", "share_pct": "percent"}
+
 
 # Referenced kinds load before the kinds that reference them.
 LOAD_ORDER = ("items", "subjects", "persons", "roles", "inspectors", "complaints",

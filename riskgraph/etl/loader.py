@@ -43,6 +43,14 @@ class LoadOptions:
     quarantine_path: Path
     batch_size: int = 5_000
     progress_every: float = 5.0
+    # a file quarantining more than this share of its rows fails the load
+    # (LoadReport.over_quarantine_share; the CLI exits 1)
+    max_quarantine_share: float = 0.2
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.max_quarantine_share <= 1.0:
+            raise ValueError(f"max_quarantine_share {self.max_quarantine_share:g} is not "
+                             "between 0 and 1")
 
 
 def plan_files(folder: Path) -> tuple[list[tuple[str, Path]], list[Path]]:
@@ -62,7 +70,8 @@ def load_folder(store: Store, folder: Path, options: LoadOptions) -> LoadReport:
         raise FileNotFoundError(f"{folder} is not a folder")
     started = time.monotonic()
     report = LoadReport(source=str(folder), started_at=dt.datetime.now(dt.UTC).isoformat(),
-                        quarantine_file=str(options.quarantine_path))
+                        quarantine_file=str(options.quarantine_path),
+                        max_quarantine_share=options.max_quarantine_share)
     plan, skipped = plan_files(folder)
     if not plan:
         kinds = ", ".join(contract.LOAD_ORDER)
@@ -123,8 +132,14 @@ def _load_file(store: Store, kind: str, path: Path, ctx: Context, seen: dict[str
                writer: ThreadPoolExecutor, options: LoadOptions) -> None:
     header, rep.format, rows = read_rows(path)
     spec = contract.KINDS[kind]
-    mapping = map_header(spec, header, path.name)
-    validator = RowValidator(spec, set(mapping.values()), ctx)
+    headers = map_header(spec, header, path.name)
+    rep.headers, rep.ignored_headers = headers.columns, headers.ignored
+    rep.header_units = headers.units
+    if rep.unread_headers:
+        log.warning("ignored headers file=%s headers=%s", path.name,
+                    ",".join(rep.unread_headers))
+    mapping = headers.columns
+    validator = RowValidator(spec, set(mapping.values()), ctx, headers.units)
     total = max(_count_lines(path), 1)
     pending: Future[None] | None = None
     chunk: list[tuple[str, Record]] = []

@@ -141,23 +141,39 @@ def parse_bool(raw: str) -> bool:
 
 
 _AMOUNT = re.compile(
-    r"^([-+]?[\d.]+(?:[eE][-+]?\d+)?)\s*(万|亿)?\s*(?:元|人民币|人民币元|元人民币)?$"
+    r"^([-+]?[\d.]+(?:[eE][-+]?\d+)?)\s*(万|亿)?\s*(元|人民币|人民币元|元人民币)?$"
 )
 _PERCENT = re.compile(r"^([-+]?[\d.]+)\s*%$")
 _UNIT = {None: 1.0, "万": 1e4, "亿": 1e8}
+_YUAN_UNIT = re.compile(r"^(?:人民币)?(万|亿)?(?:元|人民币|人民币元|元人民币)?$")
 
 
-def parse_number(raw: str, percent: bool = False) -> float:
+def parse_yuan_unit(raw: str) -> float | None:
+    """The factor of a unit in yuan as a header writes it (``万元`` 10,000, ``亿元``,
+    ``元``, ``万人民币``), or None for anything else (``万美元``, ``户``)."""
+    text = "".join(unicodedata.normalize("NFKC", raw).split())
+    match = _YUAN_UNIT.match(text) if text else None
+    return None if match is None else _UNIT[match.group(1)]
+
+
+def parse_number(raw: str, percent: bool = False, unit: float = 1.0) -> float:
     """Parse a decimal number, allowing thousands separators and an amount in yuan as
     registries write it (``50万元``, ``1.2亿元``, ``300万人民币``); with ``percent`` (a
     share) ``60%`` too, which is 60. Another currency (``100万美元``) is not a number in
-    yuan and is refused."""
+    yuan and is refused. ``unit`` scales a bare number (the column's header said
+    ``万元``); a number written with its own unit (``50万元``, ``800元``) keeps it."""
     text = unicodedata.normalize("NFKC", raw).strip().replace(",", "")
     share = _PERCENT.match(text) if percent else None
     match = share or _AMOUNT.match(text)
     if match is None:
         raise ValueError(f"{raw!r} is not a number" + ("" if percent else " (in yuan)"))
-    value = float(match.group(1)) * (1.0 if share else _UNIT[match.group(2)])
+    if share:
+        factor = 1.0
+    elif match.group(2) or match.group(3):
+        factor = _UNIT[match.group(2)]
+    else:
+        factor = unit
+    value = float(match.group(1)) * factor
     if value != value or value in (float("inf"), float("-inf")):
         raise ValueError(f"{raw!r} is not a finite number")
     return value

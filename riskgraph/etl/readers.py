@@ -77,7 +77,17 @@ def read_rows(path: Path) -> tuple[list[str], str, Iterator[Row | BadLine]]:
         return _read_jsonl(path)
     if suffix == ".parquet":
         return _read_parquet(path)
+    if suffix in _SPREADSHEETS:
+        # No spreadsheet reader is installed, and a workbook's sheets, merged cells and
+        # typed dates are the operator's to settle; saving as CSV settles them.
+        raise FileRejected("unknown_format", (
+            f"{path.name}: an Excel workbook, which is not read; open it and save it as CSV "
+            "UTF-8 (Excel: File > Save As > 'CSV UTF-8 (Comma delimited) (*.csv)', one file "
+            "per sheet; WPS: 另存为 > CSV), then move the workbook out of the folder"))
     raise FileRejected("unknown_format", f"{path.name}: not CSV, JSON Lines or Parquet")
+
+
+_SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".xlsb", ".et")
 
 
 # -- CSV ------------------------------------------------------------------------------------

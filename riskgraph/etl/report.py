@@ -27,11 +27,27 @@ class FileReport:
     cleared_reasons: dict[str, int] = field(default_factory=dict)
     # loaded rows that updated a key an earlier row of this load had loaded (the later wins)
     superseded: int = 0
+    # source header -> the column it loads into; source header -> why it is not read;
+    # column -> the factor its header's unit gives a bare number (注册资本（万元）: 10,000)
+    headers: dict[str, str] = field(default_factory=dict)
+    ignored_headers: dict[str, str] = field(default_factory=dict)
+    header_units: dict[str, float] = field(default_factory=dict)
 
     @property
     def reconciles(self) -> bool:
         """True when every row read is accounted for."""
         return self.read == self.loaded + self.quarantined + self.duplicates
+
+    @property
+    def quarantined_share(self) -> float:
+        """The share of the rows read that were quarantined."""
+        return self.quarantined / self.read if self.read else 0.0
+
+    @property
+    def unread_headers(self) -> list[str]:
+        """The named headers whose columns were not read (a trailing comma's unnamed
+        column is no warning)."""
+        return [h for h in self.ignored_headers if h.strip()]
 
 
 @dataclass
@@ -45,6 +61,8 @@ class LoadReport:
     quarantine_file: str | None = None
     nodes: int | None = None
     relationships: int | None = None
+    # a file quarantining more than this share of its rows fails the load
+    max_quarantine_share: float = 1.0
 
     @property
     def totals(self) -> dict[str, int]:
@@ -57,11 +75,29 @@ class LoadReport:
         """True when every file reconciles."""
         return all(f.reconciles for f in self.files)
 
+    @property
+    def over_quarantine_share(self) -> list[FileReport]:
+        """The files that quarantined more than ``max_quarantine_share`` of their rows."""
+        return [f for f in self.files if f.quarantined_share > self.max_quarantine_share]
+
+    def quarantine_share_error(self) -> str | None:
+        """One line naming the files over the quarantine share, or None."""
+        over = self.over_quarantine_share
+        if not over:
+            return None
+        files = "; ".join(f"{f.file}: {f.quarantined:,} of {f.read:,} rows "
+                          f"({_percent(f.quarantined_share)})" for f in over)
+        return (f"more than {_percent(self.max_quarantine_share)} of a file's rows "
+                f"quarantined: {files}; the reasons are in {self.quarantine_file}")
+
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON form of the report."""
         data = asdict(self)
+        for entry, f in zip(data["files"], self.files, strict=True):
+            entry["quarantined_share"] = round(f.quarantined_share, 4)
         data["totals"] = self.totals
         data["reconciles"] = self.reconciles
+        data["over_quarantine_share"] = [f.file for f in self.over_quarantine_share]
         rate = self.totals["read"] / self.seconds if self.seconds else None
         data["rows_per_second"] = round(rate) if rate is not None else None
         return data
@@ -82,6 +118,16 @@ class LoadReport:
                          f"{f.quarantined:>9,} {f.duplicates:>7,}  {ok}")
             if f.rejected:
                 lines.append(f"    rejected: {f.rejected}")
+            if f.headers:
+                lines.append("    headers: " + ", ".join(
+                    _mapped(h, c, f.header_units.get(c)) for h, c in f.headers.items()))
+            if f.unread_headers:
+                lines.append(f"    WARNING {len(f.unread_headers)} header(s) not loaded: "
+                             + ", ".join(f"{h} ({f.ignored_headers[h]})"
+                                         for h in f.unread_headers))
+            if f.quarantined_share > self.max_quarantine_share:
+                lines.append(f"    ERROR {_percent(f.quarantined_share)} of the rows "
+                             f"quarantined, more than {_percent(self.max_quarantine_share)}")
             for code, n in sorted(f.reasons.items()):
                 lines.append(f"    {code}: {n:,}")
             for code, n in sorted(f.cleared_reasons.items()):
@@ -103,6 +149,15 @@ class LoadReport:
         if self.quarantine_file:
             lines.append(f"quarantine: {self.quarantine_file}")
         return "\n".join(lines)
+
+
+def _percent(share: float) -> str:
+    return f"{share * 100:.3g} %"
+
+
+def _mapped(header: str, column: str, unit: float | None) -> str:
+    shown = column if header == column else f"{header}→{column}"
+    return f"{shown} ×{unit:,.0f}" if unit else shown
 
 
 class Quarantine:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -11,7 +12,14 @@ from typing import Any
 
 from riskgraph.etl import contract
 from riskgraph.etl.codes import resident_id_error, upgrade_legacy_id, uscc_error
-from riskgraph.etl.normalize import address_key, parse_bool, parse_date, parse_number, phone_key
+from riskgraph.etl.normalize import (
+    address_key,
+    parse_bool,
+    parse_date,
+    parse_number,
+    parse_yuan_unit,
+    phone_key,
+)
 from riskgraph.etl.pii import mask, mask_text, person_key
 from riskgraph.etl.readers import FileRejected
 
@@ -41,23 +49,66 @@ class RowError(Exception):
         self.code = code
 
 
-def map_header(kind: contract.Kind, header: list[str], filename: str) -> dict[str, str]:
-    """Map the file's headers to contract columns; reject a file missing a required one."""
-    mapping: dict[str, str] = {}
+@dataclass(frozen=True)
+class HeaderMap:
+    """How a file's headers map to the contract's columns."""
+
+    columns: dict[str, str]  # source header -> column
+    ignored: dict[str, str]  # source header -> why it is not read
+    units: dict[str, float] = field(default_factory=dict)  # column -> factor of a bare number
+
+
+# A unit in brackets after a header: ``注册资本（万元）``, ``注册资本(万元)``, ``罚没金额[元]``.
+_HEADER_UNIT = re.compile(r"^(.+?)[(\[【](.+)[)\]】]$")
+
+
+def _column_and_unit(kind: contract.Kind, name: str) -> tuple[str | None, float, str]:
+    """The column a header names, the factor of its unit, and why it is not read (when
+    the column is None)."""
+    column = kind.column_for(name)
+    if column:
+        return column, 1.0, ""
+    bracket = _HEADER_UNIT.match(contract.header_key(name))
+    column = kind.column_for(bracket.group(1)) if bracket else None
+    if bracket is None or column is None:
+        return None, 1.0, "not a column of the contract"
+    unit = bracket.group(2)
+    reads = contract.HEADER_UNIT_COLUMNS.get(column)
+    factor = parse_yuan_unit(unit) if reads == "yuan" else (1.0 if unit == "%" else None)
+    if reads is None or factor is None:
+        return None, 1.0, f"{column} with {unit!r} in brackets is not read"
+    return column, factor, ""
+
+
+def map_header(kind: contract.Kind, header: list[str], filename: str) -> HeaderMap:
+    """Map the file's headers to contract columns, with the unit an amount's header
+    names; reject a file missing a required one."""
+    columns: dict[str, str] = {}
+    ignored: dict[str, str] = {}
+    units: dict[str, float] = {}
     for raw in header:
-        name = raw.strip()
-        column = name.lower() if name.lower() in kind.columns else kind.aliases.get(name)
-        if column and column not in mapping.values():
-            mapping[raw] = column
-    present = set(mapping.values())
+        column, factor, why = _column_and_unit(kind, raw.strip())
+        if column is None:
+            ignored[raw] = why
+        elif column in columns.values():
+            first = next(h for h, c in columns.items() if c == column)
+            ignored[raw] = f"{column} is read from {first!r}"
+        else:
+            columns[raw] = column
+            if factor != 1.0:
+                units[column] = factor
+    present = set(columns.values())
+    # the headers not read may be the missing column under a name the contract lacks
+    unread = [h for h in ignored if h.strip()]
+    note = f" (headers not read: {', '.join(unread)})" if unread else ""
     for column in kind.required:
         if column not in present:
             raise FileRejected("missing_column",
-                               f"{filename}: required column {column!r} is missing")
+                               f"{filename}: required column {column!r} is missing{note}")
     if kind.one_of and not present.intersection(kind.one_of):
-        raise FileRejected("missing_column",
-                           f"{filename}: needs one of the columns {' or '.join(kind.one_of)}")
-    return mapping
+        raise FileRejected("missing_column", f"{filename}: needs one of the columns "
+                                             f"{' or '.join(kind.one_of)}{note}")
+    return HeaderMap(columns, ignored, units)
 
 
 @dataclass
@@ -76,10 +127,12 @@ Record = dict[str, Any]
 class RowValidator:
     """Validate the rows of one kind against the contract and the known references."""
 
-    def __init__(self, kind: contract.Kind, columns: set[str], ctx: Context) -> None:
+    def __init__(self, kind: contract.Kind, columns: set[str], ctx: Context,
+                 units: dict[str, float] | None = None) -> None:
         self.kind = kind
         self.columns = columns
         self.ctx = ctx
+        self.units = units or {}  # column -> factor of a bare number (its header's unit)
         self._check: Callable[[dict[str, str], Record], str] = getattr(self, "_" + kind.name)
         self._person_cache: dict[str, tuple[str, str]] = {}
         # A bad value in a column the row can do without is cleared, not the row rejected:
@@ -165,21 +218,19 @@ class RowValidator:
         if column not in values:
             return None
         raw = values[column]
-        value = raw.lower()
-        allowed = contract.ENUMS[column]
-        if value in allowed:
+        value = contract.enum_value(column, raw)
+        if value:
             return value
-        alias = contract.ENUM_ALIASES.get(column, {}).get(raw) or contract.enum_by_rule(column, raw)
-        if alias:
-            return alias
-        return self._bad(column, "bad_enum", f"{column} {raw!r} is not one of {', '.join(allowed)}")
+        allowed = ", ".join(contract.ENUMS[column])
+        return self._bad(column, "bad_enum", f"{column} {raw!r} is not one of {allowed}")
 
     def _number(self, values: dict[str, str], column: str, low: float = 0.0,
                 high: float | None = None, percent: bool = False) -> float | None:
         if column not in values:
             return None
         try:
-            number = parse_number(values[column], percent=percent)
+            number = parse_number(values[column], percent=percent,
+                                  unit=self.units.get(column, 1.0))
         except ValueError:
             return self._bad(column, "bad_number", f"{column}: {values[column]!r} is not a number")
         if number < low or (high is not None and number > high):
