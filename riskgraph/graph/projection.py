@@ -61,6 +61,12 @@ ROW_QUERIES: dict[str, list[str]] = {
     name: [f"{match} RETURN [{ret}] AS row" for match, ret in parts]
     for name, parts in PARTS.items()
 }
+# The tables in the order they are read: the largest first, so the last one read is a
+# small one and neither worker waits on the other at the end (measured at 880,000
+# subjects, the same store: 46-48 s against 53-59 s in the order above).
+READ_ORDER = ("ties", "subjects", "addresses", "phones", "inspections", "complaints",
+              "penalties", "list_entries")
+assert sorted(READ_ORDER) == sorted(PARTS)
 # What the embedded engine says when a collect() would hold more than it allows.
 _COLLECT_CAP = "queryMaxHeapElementsAllowedPerOp"
 
@@ -82,7 +88,7 @@ def project(store: Store, workers: int = 2) -> GraphFrames:
         return table
 
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        tables = dict(zip(QUERIES, pool.map(read, QUERIES), strict=True))
+        tables = dict(zip(READ_ORDER, pool.map(read, READ_ORDER), strict=True))
     return GraphFrames(**tables)
 
 
