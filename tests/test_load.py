@@ -167,6 +167,7 @@ def test_every_bad_input_kind_is_quarantined_with_reason(store: Store, tmp_path:
     assert rows[uscc(7)]["c"] is None and rows[uscc(8)]["d"] is None
     table = report.table()
     assert all(f"{code}: 1 value(s) cleared" in table for code in s.cleared_reasons)
+    assert "headers:" not in table  # every header is its column's own name
     # nothing dangling: the good role and the one whose share was cleared exist, no role
     # to a missing subject
     assert by_file["roles.csv"].cleared_reasons == {"out_of_range": 1}
@@ -569,6 +570,9 @@ def test_registry_headers_and_result_words_load_and_unread_headers_are_named(
     assert files["inspections.csv"]["ignored_headers"] == {}
     warnings = [line for line in report.table().splitlines() if "WARNING" in line]
     assert len(warnings) == 1 and "备注" in warnings[0]
+    # the table shows a file's mapping where a header is not the column's own name
+    mapped = [line for line in report.table().splitlines() if "headers:" in line]
+    assert any("注册资本（万元）→registered_capital ×10,000" in line for line in mapped)
 
 
 def test_a_file_mostly_quarantined_is_named_by_the_report(store: Store, tmp_path: Path,

@@ -118,7 +118,9 @@ class LoadReport:
                          f"{f.quarantined:>9,} {f.duplicates:>7,}  {ok}")
             if f.rejected:
                 lines.append(f"    rejected: {f.rejected}")
-            if f.headers:
+            # the mapping only where a header is not the column's own name (the JSON
+            # report has every file's)
+            if any(h != c or c in f.header_units for h, c in f.headers.items()):
                 lines.append("    headers: " + ", ".join(
                     _mapped(h, c, f.header_units.get(c)) for h, c in f.headers.items()))
             if f.unread_headers:
