@@ -593,3 +593,32 @@ def test_a_file_mostly_quarantined_is_named_by_the_report(store: Store, tmp_path
     with pytest.raises(ValueError, match="between 0 and 1"):
         LoadOptions(today=TODAY, pii_secret=pii_secret, quarantine_path=tmp_path / "q",
                     max_quarantine_share=20)
+
+
+def test_a_change_log_is_written_in_batches_not_a_write_per_row(
+        store: Store, tmp_path: Path, pii_secret: bytes) -> None:
+    # each key twice, one after the other (registered, then a change): the later row is
+    # merged into the batch's earlier one, not written in a batch of its own
+    from dataclasses import dataclass, field
+
+    @dataclass(frozen=True)
+    class Counting(Store):
+        writes: list = field(default_factory=list)
+
+        def write(self, query: str, **params: object):
+            self.writes.append(len(params.get("rows", ())))  # type: ignore[arg-type]
+            return super().write(query, **params)
+
+    folder = tmp_path / "changes"
+    rows = []
+    for i in range(1, 301):
+        rows += [subject(i), subject(i, status="注销", registered_capital="很多")]
+    write_csv(folder, "subjects.csv", rows)
+    counting = Counting(store.driver, store.database, store.kind)
+    report = run_load(counting, folder, pii_secret, batch_size=100)
+    f = report.files[0]
+    assert report.reconciles and (f.read, f.loaded, f.superseded) == (600, 600, 300)
+    batches = [n for n in counting.writes if n]  # not the schema's statements
+    assert len(batches) <= 8  # 300 keys in batches of 100 (it was 300 writes)
+    statuses = {r["st"] for r in store.read("MATCH (s:Subject) RETURN s.status AS st")}
+    assert statuses == {"cancelled"}

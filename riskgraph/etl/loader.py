@@ -143,7 +143,8 @@ def _load_file(store: Store, kind: str, path: Path, ctx: Context, seen: dict[str
     total = max(_count_lines(path), 1)
     pending: Future[None] | None = None
     chunk: list[tuple[str, Record]] = []
-    in_chunk: set[str] = set()
+    in_chunk: dict[str, int] = {}  # key -> its position in the chunk
+    accepted = 0  # rows of the chunk, a merged one included
     progress = _Progress(path.name, total, options.progress_every)
 
     def reject(line: int, code: str, reason: str, raw: Any) -> None:
@@ -152,14 +153,14 @@ def _load_file(store: Store, kind: str, path: Path, ctx: Context, seen: dict[str
         quarantine.add(path.name, line, code, mask_text(reason), _masked(raw))
 
     def flush() -> None:
-        nonlocal pending, chunk
+        nonlocal pending, chunk, accepted
         if pending is not None:
             pending.result()  # surface a store error before queueing more
         batches = _batches(kind, chunk, existing)
         pending = writer.submit(_write, store, batches)
         _remember(kind, chunk, ctx, existing)
-        rep.loaded += len(chunk)
-        chunk = []
+        rep.loaded += accepted
+        chunk, accepted = [], 0
         in_chunk.clear()
 
     for item in rows:
@@ -186,19 +187,24 @@ def _load_file(store: Store, kind: str, path: Path, ctx: Context, seen: dict[str
             continue
         if earlier is not None:
             # A later row for a key loaded earlier in this load (yearly files in one
-            # folder, a change log): it updates the key, as it would in a later load. The
-            # earlier row is written first.
+            # folder, a change log): it updates the key, as it would in a later load.
             rep.superseded += 1
-            if key in in_chunk:
-                flush()
         for column, code, reason in cleared:  # the row loads, without these values
             rep.cleared += 1
             rep.cleared_reasons[code] = rep.cleared_reasons.get(code, 0) + 1
             quarantine.add(path.name, line, code, mask_text(reason), _masked(raw),
                            column=column, loaded=True)
         seen[key] = digest
+        accepted += 1
+        if key in in_chunk:
+            # The earlier row is still in this chunk: one write of both, as the two
+            # would end written one after the other (the later's values over the
+            # earlier's; a value it cleared keeps the earlier's, as the store would)
+            at = in_chunk[key]
+            chunk[at] = (key, _merged(chunk[at][1], record))
+            continue
+        in_chunk[key] = len(chunk)
         chunk.append((key, record))
-        in_chunk.add(key)
         if kind == "subjects":
             ctx.subjects.add(key)  # later rows of the same file may reference it (branches)
         if len(chunk) >= options.batch_size:
@@ -209,6 +215,14 @@ def _load_file(store: Store, kind: str, path: Path, ctx: Context, seen: dict[str
     if pending is not None:
         pending.result()
     rep.seconds = round(progress.done(rep.read), 3)
+
+
+def _merged(earlier: Record, later: Record) -> Record:
+    """One record that writes what ``earlier`` then ``later`` would: the later's fields,
+    its properties over the earlier's."""
+    if "props" not in later:
+        return later
+    return {**later, "props": {**earlier.get("props", {}), **later["props"]}}
 
 
 def _masked(raw: Any) -> Any:
