@@ -259,6 +259,13 @@ def test_a_missing_column_names_the_headers_that_were_not_read() -> None:
     ("通过登记的住所或经营场所无法联系", "not_found"), ("未发现", "not_found"),
     ("未发现开展本次抽查涉及的经营活动", "not_found"), ("已办理注销登记", "not_found"),
     ("基本合格", None), ("基本符合要求", None), ("待定", None),
+    # negations a few words away, and failures that start with 未
+    ("未发现违反相关法律法规的行为", "pass"), ("未发现食品安全问题", "pass"),
+    ("未发现存在问题", "pass"), ("未发现有违法违规行为", "pass"), ("未见违法违规行为", "pass"),
+    ("不存在违法违规行为", "pass"), ("不存在问题", "pass"), ("没有问题", "pass"),
+    ("无违法违规行为", "pass"), ("未发现不符合", "pass"), ("经营异常", "fail"),
+    ("未开展进货查验记录", "fail"), ("未开展食品安全自查", "fail"), ("不配合检查，情节严重", "fail"),
+    ("未开展生产经营活动", "not_found"), ("该主体不存在", "not_found"), ("不予立案", None),
 ])
 def test_inspection_outcome_words(raw: str, outcome: str | None) -> None:
     assert contract.enum_value("outcome", raw) == outcome

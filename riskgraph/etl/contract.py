@@ -85,19 +85,21 @@ ENUM_RULES: dict[str, tuple[tuple[tuple[str, ...], str | None], ...]] = {
     ),
     "outcome": (
         # a partial pass: whether it is a failure is the bureau's call, not a guess
-        (("基本合格", "基本符合"), None),
+        # and a decision not to act (不予立案, 不予处罚) is not an inspection's finding
+        (("基本合格", "基本符合", "不予立案", "不予处罚"), None),
         # nothing was inspected: nobody at the address, the subject gone or not in the
         # trade the task checks (未发现开展本次抽查涉及的经营活动)
-        (("未发现该", "查无", "下落不明", "无法联系", "联系不上", "未找到", "不存在",
-          "未发现开展", "未开展", "未从事", "已注销", "注销登记", "已吊销", "吊销营业执照",
-          "已迁出"), "not_found"),
-        # negations before the words they negate: 未发现问题 is a pass, 发现问题 a failure
-        (("未发现问题", "未发现违法", "未发现违规", "未发现不", "未发现异常", "未发现明显",
-          "没有发现", "未见异常", "未见问题", "无违法", "无违规", "无问题", "无异常",
-          "无需整改"), "pass"),
+        (("未发现该", "查无", "下落不明", "无法联系", "联系不上", "未找到",
+          "(主体|企业|商户|场所|地址)不存在", "未发现开展", "未开展(本次|相关|.{0,4}经营)",
+          "未从事", "已注销", "注销登记", "已吊销", "吊销营业执照", "已迁出"), "not_found"),
+        # negations before the words they negate: 未发现问题, 未发现食品安全问题,
+        # 未见违法违规行为, 不存在问题 are passes; 发现问题 a failure
+        (("(未发现|未见|没有发现|没有|不存在)(有|存在|任何|明显)?.{0,10}"
+          "(违法|违规|违反|问题|异常|不合格|不符合|隐患)",
+          "无(违法|违规|问题|异常|隐患)", "无需整改"), "pass"),
         (("不合格", "不符合", "不正常", "不通过", "未通过", "不配合", "发现", "责令", "整改",
-          "改正", "立案", "处罚", "移送", "未按规定", "未按照规定", "隐瞒", "弄虚作假", "违法",
-          "违规", "问题", "异常"), "fail"),
+          "改正", "立案", "处罚", "移送", "未按", "未开展", "未建立", "未落实", "未执行",
+          "未公示", "隐瞒", "弄虚作假", "违法", "违规", "问题", "异常"), "fail"),
         (("合格", "符合", "正常", "通过"), "pass"),
     ),
 }
@@ -110,11 +112,19 @@ def _words(raw: str) -> str:
     return _NOT_A_WORD.sub("", unicodedata.normalize("NFKC", raw))
 
 
+# Each rule's words as one pattern (a word may be a regular expression: 未发现 followed
+# within a few characters by 问题 or 违法 is a negation wherever the words sit).
+_RULE_PATTERNS: dict[str, tuple[tuple[re.Pattern[str], str | None], ...]] = {
+    column: tuple((re.compile("|".join(words)), value) for words, value in rules)
+    for column, rules in ENUM_RULES.items()
+}
+
+
 def enum_by_rule(column: str, raw: str) -> str | None:
     """The contract value a free phrase names by ``ENUM_RULES``, or None."""
     text = _words(raw)
-    for words, value in ENUM_RULES.get(column, ()):
-        if any(w in text for w in words):
+    for pattern, value in _RULE_PATTERNS.get(column, ()):
+        if pattern.search(text):
             return value
     return None
 
