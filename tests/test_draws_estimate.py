@@ -241,3 +241,20 @@ def test_intervals_cover_a_rare_violation_where_few_or_none_are_found() -> None:
             assert row["ci_low"] == 0.0 and row["ci_high"] > 0.02  # not [0, 0]
     assert none_found > reps // 3  # the case the test is about does occur
     assert covered / reps >= 0.95
+
+
+def test_a_census_is_exact_only_for_the_stratified_estimate_and_intervals_do_not_jump() -> None:
+    from riskgraph.models.draws.estimate import _domain, _interval
+
+    # 3 of 3 drawn at a ratio of 0.9 (the rounding drew all), 2 violated: HT weighs by
+    # n/r = 3.33, not N = 3, so only the stratified estimate is the domain's rate
+    st = {k: np.array(v, dtype=float) for k, v in dict(
+        N=[3], ratio=[0.9], n=[3], m=[3], t=[2], phi=[0.7], q=[2 / 3]).items()}
+    rows = {name: (est, se, low, high) for name, est, se, low, high in _domain(st, 0.95)}
+    assert rows["stratified"][2:] == (pytest.approx(2 / 3), pytest.approx(2 / 3))
+    est, se, low, high = rows["ht"]
+    assert est == pytest.approx(0.741, abs=1e-3) and se > 0 and low < 2 / 3 < high
+    # an HT estimate at 1 with a large se is as uncertain as one at 0.99
+    assert _interval(0.99, 0.3, 36, False, 0.95)[0] < 0.05
+    assert _interval(1.0, 0.3, 36, False, 0.95)[0] < 0.05
+    assert _interval(1.0, 0.0, 36, False, 0.95)[0] > 0.9  # no violation missed in 36

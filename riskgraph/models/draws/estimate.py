@@ -34,8 +34,11 @@ estimate is 0 or 1 or its se is 0. A normal interval covers far less than it cla
 violations are rare: a stratum whose respondents all passed has ``s2_h = 0``, so a domain
 with none found got [0, 0] (in a review's simulation, class B at 0.4 % prevalence with 72
 respondents: 29.5 % coverage; Korn-Graubard 100 %). A census (every stratum of the domain
-fully inspected) is exact: its interval is the estimate. A domain without respondents
-(every stratum filled from its class) keeps the normal interval, clipped to [0, 1].
+fully inspected) makes the stratified estimate exact: its interval is the estimate (HT and
+Hajek weigh strata by n/r, which the rounding can set apart from N). An estimate at or past
+0 or 1 with an se above 0 takes its effective size at half a respondent inside the range.
+A domain without respondents (every stratum filled from its class) keeps the normal
+interval, clipped to [0, 1].
 """
 
 from __future__ import annotations
@@ -150,7 +153,14 @@ def _interval(est: float, se: float, respondents: float, census: bool,
         z = NormalDist().inv_cdf(0.5 + confidence / 2)
         return max(0.0, est - z * se), min(1.0, est + z * se)
     p = min(max(est, 0.0), 1.0)
-    n_eff = min(p * (1 - p) / se**2, respondents) if se > 0 and 0 < p < 1 else respondents
+    if se > 0:
+        # an estimate at or past 0 or 1 (HT can pass 1 in a small domain) takes its
+        # effective size from its se at a rate half a respondent inside the range, so the
+        # interval does not jump from [0, 1] at 0.99 to [0.9, 1] at 1.0
+        inside = min(max(p, 0.5 / respondents), 1 - 0.5 / respondents)
+        n_eff = min(inside * (1 - inside) / se**2, respondents)
+    else:
+        n_eff = respondents
     x, alpha = p * n_eff, 1.0 - confidence
     low = 0.0 if x <= 0 else float(beta.ppf(alpha / 2, x, n_eff - x + 1))
     high = 1.0 if x >= n_eff else float(beta.ppf(1 - alpha / 2, x + 1, n_eff - x))
@@ -191,8 +201,11 @@ def _domain(st: dict[str, np.ndarray],
         ("hajek", hajek, math.sqrt(within + rounding_hj) / n_hat if n_hat > 0 else math.nan),
         ("stratified", strat, math.sqrt(strat_var)),
     ]
+    # every stratum inspected whole: the stratified estimate is the domain's rate (HT and
+    # Hajek weight strata by n/r, which rounding can set apart from N: not exact)
     census = bool(seen.all() and (m >= N).all())
-    return [(name, est, se, *_interval(est, se, float(m.sum()), census, confidence))
+    return [(name, est, se, *_interval(est, se, float(m.sum()),
+                                       census and name == "stratified", confidence))
             for name, est, se in rows]
 
 
