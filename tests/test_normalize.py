@@ -205,7 +205,7 @@ def test_registry_headers_map_to_their_columns_with_the_unit() -> None:
 
 @pytest.mark.parametrize("kind,header,column", [
     ("subjects", "市场主体类型", "kind"), ("subjects", "主体类型", "kind"),
-    ("subjects", "行业门类", "industry"), ("subjects", "国民经济行业", "industry"),
+    ("subjects", "国民经济行业", "industry"),
     ("subjects", "登记状态", "status"), ("subjects", "企业状态", "status"),
     ("subjects", "联系电话", "phone"), ("subjects", "注册资本", "registered_capital"),
     ("subjects", "成立日期", "registered_on"), ("subjects", " 企业 名称 ", "name"),
@@ -269,3 +269,12 @@ def test_a_missing_column_names_the_headers_that_were_not_read() -> None:
 ])
 def test_inspection_outcome_words(raw: str, outcome: str | None) -> None:
     assert contract.enum_value("outcome", raw) == outcome
+
+
+def test_headers_that_name_different_things_in_different_exports_are_not_read() -> None:
+    # 行业门类 is the section (twenty of them), not the industry; an inspector's 证件号码
+    # may be the enforcement licence's number
+    assert contract.KINDS["subjects"].column_for("行业门类") is None
+    assert contract.KINDS["subjects"].column_for("所属行业") == "industry"
+    assert contract.KINDS["inspectors"].column_for("证件号码") is None
+    assert contract.KINDS["inspectors"].column_for("身份证号") == "person_id"
