@@ -61,8 +61,14 @@ def test_a_test_period_with_one_failure_says_its_figures_are_noise() -> None:
     fails[-2] = True  # and one in the test period
     model, _ = training.train(city(fails=fails), trained_at=WHEN)
     text = training.card_markdown(model.card)
-    assert "Only 1 inspection(s) of the test period found a problem" in text
+    assert "Only 1 inspection(s) of the test period found a problem at 1 subject(s)" in text
     assert "Too few problems found to judge" in text and "**measurable**" not in text
+    # 40 failures, but all at 10 subjects: as few to judge by
+    card = {**model.card, "metrics": {**model.card["metrics"], "full": {
+        **model.card["metrics"]["full"], "n_positive": 40}},
+        "graph_lift_bootstrap": {**model.card["graph_lift_bootstrap"], "positives": 40,
+                                 "positive_groups": 10}}
+    assert "found a problem at 10 subject(s)" in training.card_markdown(card)
     # an ordinary city gives its figures without the warning
     assert "figures below are noise" not in training.card_markdown(
         training.train(city(), trained_at=WHEN)[0].card)

@@ -25,6 +25,7 @@ import pandas as pd
 from sklearn.base import clone
 
 from riskgraph.models.ablation import (
+    MIN_POSITIVE_GROUPS,
     MIN_POSITIVES,
     paired_bootstrap,
     render_bootstrap_markdown,
@@ -259,10 +260,13 @@ def card_markdown(card: dict[str, Any], report: dict[str, Any] | None = None) ->
              + _unused(card.get("features_without_values", [])),
              "", "## Headline (test period)", ""]
     found = card["metrics"]["full"].get("n_positive")
-    if found is not None and found < MIN_POSITIVES:
-        lines += [f"**Only {found} inspection(s) of the test period found a problem: the "
-                  "figures below are noise, not a measure of the model.** Train on a longer "
-                  "history (`--test-fraction` moves the split).", ""]
+    at = (card.get("graph_lift_bootstrap") or {}).get("positive_groups")
+    if (found is not None and found < MIN_POSITIVES) or (at is not None
+                                                         and at < MIN_POSITIVE_GROUPS):
+        where = f" at {at} subject(s)" if at is not None else ""
+        lines += [f"**Only {found} inspection(s) of the test period found a problem{where}: "
+                  "the figures below are noise, not a measure of the model.** Train on a "
+                  "longer history (`--test-fraction` moves the split).", ""]
     lines += ["| model | ROC-AUC | PR-AUC | Brier | top 10 % hit rate | vs random | "
               "replay: days earlier | found in first half |", "|---|---|---|---|---|---|---|---|"]
     for name in ("full", "without_graph"):
