@@ -258,3 +258,9 @@ def test_a_census_is_exact_only_for_the_stratified_estimate_and_intervals_do_not
     assert _interval(0.99, 0.3, 36, False, 0.95)[0] < 0.05
     assert _interval(1.0, 0.3, 36, False, 0.95)[0] < 0.05
     assert _interval(1.0, 0.0, 36, False, 0.95)[0] > 0.9  # no violation missed in 36
+    # inside (0, 1) the effective size is the textbook p(1-p)/se^2, however near the edge
+    from scipy.stats import beta
+    n_eff = 0.002 * 0.998 / 0.004**2
+    want = beta.ppf(0.975, 0.002 * n_eff + 1, n_eff - 0.002 * n_eff)
+    assert _interval(0.002, 0.004, 200, False, 0.95) == (pytest.approx(0, abs=1e-6),
+                                                         pytest.approx(want))

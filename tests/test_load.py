@@ -622,3 +622,24 @@ def test_a_change_log_is_written_in_batches_not_a_write_per_row(
     assert len(batches) <= 8  # 300 keys in batches of 100 (it was 300 writes)
     statuses = {r["st"] for r in store.read("MATCH (s:Subject) RETURN s.status AS st")}
     assert statuses == {"cancelled"}
+
+
+def test_an_inspector_twice_in_one_batch_ends_as_two_loads_would(
+        store: Store, tmp_path: Path, pii_secret: bytes) -> None:
+    # an inspector's person is named when created: the second row (another name, another
+    # department) must not rename it, and both rows' persons must exist, as two loads
+    # would leave them
+    def rows(folder: Path, which: list[dict]) -> Path:
+        write_csv(folder, "inspectors.csv", which)
+        return folder
+
+    first = {"inspector_id": "E1", "person_id": person_id(900, "19850505"), "name": "王检",
+             "department": "食品经营监管科", "region": "任城区", "qualifications": "SP01"}
+    second = {**first, "person_id": person_id(901, "19860606"), "name": "",
+              "department": "市场秩序科"}
+    run_load(store, rows(tmp_path / "together", [first, second]), pii_secret)
+    together = dump(store)
+    store.write("MATCH (n) DETACH DELETE n")
+    run_load(store, rows(tmp_path / "one", [first]), pii_secret)
+    run_load(store, rows(tmp_path / "two", [second]), pii_secret)
+    assert dump(store) == together

@@ -266,6 +266,15 @@ def test_a_missing_column_names_the_headers_that_were_not_read() -> None:
     ("无违法违规行为", "pass"), ("未发现不符合", "pass"), ("经营异常", "fail"),
     ("未开展进货查验记录", "fail"), ("未开展食品安全自查", "fail"), ("不配合检查，情节严重", "fail"),
     ("未开展生产经营活动", "not_found"), ("该主体不存在", "not_found"), ("不予立案", None),
+    # a negation names what is missing, the finding follows (in the next clause or not)
+    ("未发现食品经营许可证，涉嫌违法经营", "fail"), ("未发现食品经营许可证涉嫌违法经营", "fail"),
+    ("未见从业人员健康证明，不符合规定", "fail"), ("未见进货查验记录，存在问题", "fail"),
+    ("未发现索证索票记录，违反相关规定", "fail"), ("没有从业人员健康证明，违反食品安全法", "fail"),
+    ("未开展相关自查工作", "fail"), ("未开展相关培训", "fail"),
+    # a subject named before a negated finding is there: a pass, not not_found
+    ("该企业不存在违法违规行为", "pass"), ("经营场所不存在安全隐患", "pass"),
+    ("企业不存在问题", "pass"), ("未发现该企业存在违法违规行为", "pass"),
+    ("未发现该单位有违法行为", "pass"),
 ])
 def test_inspection_outcome_words(raw: str, outcome: str | None) -> None:
     assert contract.enum_value("outcome", raw) == outcome

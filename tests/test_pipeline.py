@@ -479,7 +479,9 @@ def test_analyst_notebook_runs_in_a_real_kernel(city: dict, server_env: dict[str
             < now.to_networkx([u], hops=2).number_of_nodes()]
     assert grew
     explored = grew[0]
-    monkeypatch.setenv("RISKGRAPH_SUBJECT", f" {explored.lower()} ")  # as typed
+    # as typed: full-width (an input method's), a space inside, lower case
+    typed = "".join(chr(ord(c) + 0xFEE0) for c in explored[:6]) + " " + explored[6:].lower()
+    monkeypatch.setenv("RISKGRAPH_SUBJECT", typed)
     notebook = nbformat.read(NOTEBOOK, as_version=4)
     assert all(not c.get("outputs") for c in notebook.cells if c.cell_type == "code"), \
         "commit the notebook without outputs"

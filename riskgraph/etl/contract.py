@@ -89,17 +89,23 @@ ENUM_RULES: dict[str, tuple[tuple[tuple[str, ...], str | None], ...]] = {
         (("基本合格", "基本符合", "不予立案", "不予处罚"), None),
         # nothing was inspected: nobody at the address, the subject gone or not in the
         # trade the task checks (未发现开展本次抽查涉及的经营活动)
-        (("未发现该", "查无", "下落不明", "无法联系", "联系不上", "未找到",
-          "(主体|企业|商户|场所|地址)不存在", "未发现开展", "未开展(本次|相关|.{0,4}经营)",
-          "未从事", "已注销", "注销登记", "已吊销", "吊销营业执照", "已迁出"), "not_found"),
+        # (not a negated finding: 该企业不存在违法违规行为, 未发现该单位有违法行为 pass)
+        (("未发现该(?!.{0,16}(违法|违规|违反|问题|隐患|异常))", "查无", "下落不明", "无法联系",
+          "联系不上", "未找到",
+          "(主体|企业|商户|场所|地址)不存在(?!.{0,10}(违法|违规|违反|问题|隐患|异常))",
+          "未发现开展", "未开展(本次|相关经营|.{0,4}经营)", "未从事", "已注销", "注销登记",
+          "已吊销", "吊销营业执照", "已迁出"), "not_found"),
         # negations before the words they negate: 未发现问题, 未发现食品安全问题,
         # 未见违法违规行为, 不存在问题 are passes; 发现问题 a failure
-        (("(未发现|未见|没有发现|没有|不存在)(有|存在|任何|明显)?.{0,10}"
+        # within one clause, and not across what is missing (未见健康证明，不符合规定 and
+        # 未发现许可证涉嫌违法经营 are failures: a licence or a record was not found)
+        (("(未发现|未见|没有发现|没有|不存在)(有|存在|任何|明显)?"
+          "((?!证|记录|票|台账|制度|许可|档案|标识|标签).){0,10}"
           "(违法|违规|违反|问题|异常|不合格|不符合|隐患)",
           "无(违法|违规|问题|异常|隐患)", "无需整改"), "pass"),
         (("不合格", "不符合", "不正常", "不通过", "未通过", "不配合", "发现", "责令", "整改",
           "改正", "立案", "处罚", "移送", "未按", "未开展", "未建立", "未落实", "未执行",
-          "未公示", "隐瞒", "弄虚作假", "违法", "违规", "问题", "异常"), "fail"),
+          "未公示", "隐瞒", "弄虚作假", "违法", "违规", "违反", "问题", "异常"), "fail"),
         (("合格", "符合", "正常", "通过"), "pass"),
     ),
 }
@@ -120,11 +126,18 @@ _RULE_PATTERNS: dict[str, tuple[tuple[re.Pattern[str], str | None], ...]] = {
 }
 
 
+# Where a phrase's clauses part: a rule matches within one clause, so a negation in one
+# does not reach a finding in the next (未见进货查验记录，存在问题).
+_CLAUSE_BREAK = re.compile(r"[,，;；。.、!！?？:：]+")
+
+
 def enum_by_rule(column: str, raw: str) -> str | None:
-    """The contract value a free phrase names by ``ENUM_RULES``, or None."""
-    text = _words(raw)
+    """The contract value a free phrase names by ``ENUM_RULES``, or None: the first rule
+    that matches within one of its clauses."""
+    clauses = [c for c in (_words(part) for part in
+                           _CLAUSE_BREAK.split(unicodedata.normalize("NFKC", raw))) if c]
     for pattern, value in _RULE_PATTERNS.get(column, ()):
-        if pattern.search(text):
+        if any(pattern.search(clause) for clause in clauses):
             return value
     return None
 

@@ -195,6 +195,10 @@ def _load_file(store: Store, kind: str, path: Path, ctx: Context, seen: dict[str
             quarantine.add(path.name, line, code, mask_text(reason), _masked(raw),
                            column=column, loaded=True)
         seen[key] = digest
+        if key in in_chunk and kind == "inspectors":
+            # an inspector's person is named only when created (and the earlier row's
+            # person must exist too): written after the earlier row, not merged into it
+            flush()
         accepted += 1
         if key in in_chunk:
             # The earlier row is still in this chunk: one write of both, as the two

@@ -35,7 +35,7 @@ def _is_bool(text: str) -> bool:
     return True
 
 
-def _identifier(raw: str) -> str:
+def identifier(raw: str) -> str:
     """A USCC or resident ID as typed: full-width characters and spaces inside folded
     away, upper case."""
     return "".join(unicodedata.normalize("NFKC", raw).split()).upper()
@@ -177,7 +177,7 @@ class RowValidator:
     # -- shared field checks ------------------------------------------------------------
 
     def _uscc(self, values: dict[str, str], column: str, must_exist: bool) -> str:
-        code = _identifier(values[column])
+        code = identifier(values[column])
         if must_exist and code in self.ctx.subjects:
             return code  # a loaded subject's code was checked when it was loaded
         error = uscc_error(code)
@@ -188,7 +188,7 @@ class RowValidator:
         return code
 
     def _person(self, values: dict[str, str], column: str, must_exist: bool) -> tuple[str, str]:
-        code = upgrade_legacy_id(_identifier(values[column]))
+        code = upgrade_legacy_id(identifier(values[column]))
         cached = self._person_cache.get(code)
         if cached is not None and (not must_exist or cached[0] in self.ctx.persons):
             return cached

@@ -157,7 +157,8 @@ def _interval(est: float, se: float, respondents: float, census: bool,
         # an estimate at or past 0 or 1 (HT can pass 1 in a small domain) takes its
         # effective size from its se at a rate half a respondent inside the range, so the
         # interval does not jump from [0, 1] at 0.99 to [0.9, 1] at 1.0
-        inside = min(max(p, 0.5 / respondents), 1 - 0.5 / respondents)
+        inside = p if 0 < est < 1 else min(max(p, 0.5 / respondents),
+                                           1 - 0.5 / respondents)
         n_eff = min(inside * (1 - inside) / se**2, respondents)
     else:
         n_eff = respondents
