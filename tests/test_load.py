@@ -643,3 +643,29 @@ def test_an_inspector_twice_in_one_batch_ends_as_two_loads_would(
     run_load(store, rows(tmp_path / "one", [first]), pii_secret)
     run_load(store, rows(tmp_path / "two", [second]), pii_secret)
     assert dump(store) == together
+
+
+def test_an_inspection_that_names_its_item_gets_the_items_code(store: Store, tmp_path: Path,
+                                                               pii_secret: bytes) -> None:
+    # result publications name the item (食品经营检查) where the catalogue codes it (SP01)
+    folder = small_city(tmp_path / "in", n=3)
+    write_csv(folder, "items_more.csv", [
+        {"item_code": "X1", "department": "d", "name": "重名事项"},
+        {"item_code": "X2", "department": "d", "name": "重名事项"}])
+    write_csv(folder, "inspections_named.csv", [
+        {"inspection_id": "N1", "subject_uscc": uscc(1), "inspected_on": "2024-06-01",
+         "outcome": "pass", "item_code": "食品经营 检查"},   # the name, a space typed in
+        {"inspection_id": "N2", "subject_uscc": uscc(1), "inspected_on": "2024-06-01",
+         "outcome": "pass", "item_code": "重名事项"},        # two items bear it: as written
+        {"inspection_id": "N3", "subject_uscc": uscc(1), "inspected_on": "2024-06-01",
+         "outcome": "pass", "item_code": "SP01"}])
+    run_load(store, folder, pii_secret)
+    later = tmp_path / "later"  # a later load: the catalogue is the store's
+    write_csv(later, "inspections.csv", [
+        {"inspection_id": "N4", "subject_uscc": uscc(2), "inspected_on": "2024-07-01",
+         "outcome": "fail", "item_code": "食品经营检查"}])
+    run_load(store, later, pii_secret)
+    got = {r["i"]: r["c"] for r in store.read(
+        "MATCH (i:Inspection) WHERE i.inspection_id STARTS WITH 'N' "
+        "RETURN i.inspection_id AS i, i.item_code AS c")}
+    assert got == {"N1": "SP01", "N2": "重名事项", "N3": "SP01", "N4": "SP01"}

@@ -79,7 +79,8 @@ def load_folder(store: Store, folder: Path, options: LoadOptions) -> LoadReport:
                                 f"its kind: {kinds})")
     ensure_schema(store)
     ctx = Context(today=options.today, pii_secret=options.pii_secret,
-                  subjects=_existing(store, "subjects"), persons=_existing(store, "persons"))
+                  subjects=_existing(store, "subjects"), persons=_existing(store, "persons"),
+                  items=dict(store.stream(q.ITEM_NAMES)))
     # per kind: each key loaded so far in this load, with a digest of its validated row
     seen: dict[str, dict[str, int]] = defaultdict(dict)
     # Copies: ctx grows as rows validate, ``existing`` only as batches are queued.
@@ -237,6 +238,8 @@ def _masked(raw: Any) -> Any:
 
 def _remember(kind: str, chunk: list[tuple[str, Record]], ctx: Context,
               existing: set[str]) -> None:
+    if kind == "items":
+        ctx.set_items({key: rec["props"].get("name", ctx.items.get(key)) for key, rec in chunk})
     if kind == "persons":
         ctx.persons.update(key for key, _ in chunk)
     elif kind == "inspectors":

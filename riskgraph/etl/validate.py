@@ -41,6 +41,10 @@ def identifier(raw: str) -> str:
     return "".join(unicodedata.normalize("NFKC", raw).split()).upper()
 
 
+def _item_name(name: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", name).split())
+
+
 class RowError(Exception):
     """A row breaks the contract; ``code`` is stable, the message is for people."""
 
@@ -119,6 +123,29 @@ class Context:
     pii_secret: bytes
     subjects: set[str] = field(default_factory=set)
     persons: set[str] = field(default_factory=set)
+    # item code -> its name, of the store and of this load's items file (set_items)
+    items: dict[str, str | None] = field(default_factory=dict)
+    _by_name: dict[str, str | None] | None = field(default=None, repr=False, init=False)
+
+    def set_items(self, items: dict[str, str | None]) -> None:
+        """Add or rename items (their codes and names)."""
+        self.items.update(items)
+        self._by_name = None
+
+    def item_code(self, value: str | None) -> str | None:
+        """An inspection's item as a code: a known code, or the code of the one item
+        that bears this name (result publications name the item: 食品经营许可情况的检查);
+        anything else as written."""
+        if not value or value in self.items:
+            return value
+        if self._by_name is None:
+            index: dict[str, str | None] = {}
+            for code, name in self.items.items():
+                if name:  # a name two items share names neither (None)
+                    key = _item_name(name)
+                    index[key] = code if key not in index else None
+            self._by_name = index
+        return self._by_name.get(_item_name(value)) or value
 
 
 Record = dict[str, Any]
@@ -319,7 +346,7 @@ class RowValidator:
     def _inspections(self, v: dict[str, str], rec: Record) -> str:
         rec.update(id=v["inspection_id"], subject=self._uscc(v, "subject_uscc", must_exist=True),
                    task_id=v.get("task_id"), department=v.get("department"))
-        self._props(rec, task_id=v.get("task_id"), item_code=v.get("item_code"),
+        self._props(rec, task_id=v.get("task_id"), item_code=self.ctx.item_code(v.get("item_code")),
                     department=v.get("department"),
                     inspected_on=self._date(v, "inspected_on"), outcome=self._enum(v, "outcome"))
         return v["inspection_id"]

@@ -140,6 +140,9 @@ MERGE (i)-[:OF_DEPARTMENT]->(d)
 """
 
 # The keys already in the store, read once per kind before its files load.
+# Items by code and name: an inspection result may name its item instead of coding it.
+ITEM_NAMES = "MATCH (i:Item) RETURN i.item_code, i.name"
+
 EXISTING_KEYS = {
     "subjects": "MATCH (n:Subject) RETURN n.uscc",
     "persons": "MATCH (n:Person) RETURN n.key",
