@@ -118,7 +118,9 @@ def score_warnings(scores: pd.DataFrame) -> list[str]:
     """What an operator should know before drawing from these scores: an empty risk
     class, or a model that tells few subjects apart."""
     out = []
-    empty = [c for c in "ABCD" if not (scores["risk_class"] == c).any()]
+    from riskgraph.models.scoring import RISK_CLASSES
+
+    empty = [c for c in RISK_CLASSES if not (scores["risk_class"] == c).any()]
     if empty and len(scores):
         out.append(f"risk class(es) {', '.join(empty)} hold no subject; a draw's ratios for "
                    "them select nobody")

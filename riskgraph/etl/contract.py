@@ -6,11 +6,13 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from riskgraph.etl.normalize import folded
+
 
 def header_key(header: str) -> str:
     """A header as it is compared: NFKC-folded (full-width brackets and letters become
     half-width), without spaces, lower case."""
-    return "".join(unicodedata.normalize("NFKC", header).split()).lower()
+    return folded(header).lower()
 
 
 @dataclass(frozen=True)

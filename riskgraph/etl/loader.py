@@ -145,7 +145,6 @@ def _load_file(store: Store, kind: str, path: Path, ctx: Context, seen: dict[str
     pending: Future[None] | None = None
     chunk: list[tuple[str, Record]] = []
     in_chunk: dict[str, int] = {}  # key -> its position in the chunk
-    accepted = 0  # rows of the chunk, a merged one included
     progress = _Progress(path.name, total, options.progress_every)
 
     def reject(line: int, code: str, reason: str, raw: Any) -> None:
@@ -154,14 +153,13 @@ def _load_file(store: Store, kind: str, path: Path, ctx: Context, seen: dict[str
         quarantine.add(path.name, line, code, mask_text(reason), _masked(raw))
 
     def flush() -> None:
-        nonlocal pending, chunk, accepted
+        nonlocal pending, chunk
         if pending is not None:
             pending.result()  # surface a store error before queueing more
         batches = _batches(kind, chunk, existing)
         pending = writer.submit(_write, store, batches)
         _remember(kind, chunk, ctx, existing)
-        rep.loaded += accepted
-        chunk, accepted = [], 0
+        chunk = []
         in_chunk.clear()
 
     for item in rows:
@@ -200,7 +198,7 @@ def _load_file(store: Store, kind: str, path: Path, ctx: Context, seen: dict[str
             # an inspector's person is named only when created (and the earlier row's
             # person must exist too): written after the earlier row, not merged into it
             flush()
-        accepted += 1
+        rep.loaded += 1  # a row merged into an earlier one of the chunk included
         if key in in_chunk:
             # The earlier row is still in this chunk: one write of both, as the two
             # would end written one after the other (the later's values over the

@@ -42,6 +42,12 @@ _NOT_A_UNIT = ("小区", "社区", "街区", "校区", "厂区", "矿区", "景�
 _CITY = re.compile(r"^([\u4e00-\u9fff]{2,6}?市)([\u4e00-\u9fff]{1,6}?(?:区|县|市(?!场)|旗))")
 
 
+def folded(raw: str) -> str:
+    """``raw`` NFKC-folded (full-width letters, digits and brackets become half-width)
+    with all whitespace taken out: how codes, headers and names are compared."""
+    return "".join(unicodedata.normalize("NFKC", raw).split())
+
+
 def address_key(raw: str) -> str:
     """Return the normalised form of an address (the key of its ``Address`` node)."""
     text = unicodedata.normalize("NFKC", raw)
@@ -151,7 +157,7 @@ _YUAN_UNIT = re.compile(r"^(?:人民币)?(万|亿)?(?:元|人民币|人民币元
 def parse_yuan_unit(raw: str) -> float | None:
     """The factor of a unit in yuan as a header writes it (``万元`` 10,000, ``亿元``,
     ``元``, ``万人民币``), or None for anything else (``万美元``, ``户``)."""
-    text = "".join(unicodedata.normalize("NFKC", raw).split())
+    text = folded(raw)
     match = _YUAN_UNIT.match(text) if text else None
     return None if match is None else _UNIT[match.group(1)]
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,6 +13,7 @@ from riskgraph.etl import contract
 from riskgraph.etl.codes import resident_id_error, upgrade_legacy_id, uscc_error
 from riskgraph.etl.normalize import (
     address_key,
+    folded,
     parse_bool,
     parse_date,
     parse_number,
@@ -38,11 +38,7 @@ def _is_bool(text: str) -> bool:
 def identifier(raw: str) -> str:
     """A USCC or resident ID as typed: full-width characters and spaces inside folded
     away, upper case."""
-    return "".join(unicodedata.normalize("NFKC", raw).split()).upper()
-
-
-def _item_name(name: str) -> str:
-    return "".join(unicodedata.normalize("NFKC", name).split())
+    return folded(raw).upper()
 
 
 class RowError(Exception):
@@ -142,10 +138,10 @@ class Context:
             index: dict[str, str | None] = {}
             for code, name in self.items.items():
                 if name:  # a name two items share names neither (None)
-                    key = _item_name(name)
+                    key = folded(name)
                     index[key] = code if key not in index else None
             self._by_name = index
-        return self._by_name.get(_item_name(value)) or value
+        return self._by_name.get(folded(value)) or value
 
 
 Record = dict[str, Any]

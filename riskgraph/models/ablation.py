@@ -21,6 +21,12 @@ MIN_POSITIVES = 30
 MIN_POSITIVE_GROUPS = 20
 
 
+def too_few_to_judge(positives: int, positive_groups: int) -> bool:
+    """Whether rows with a problem found (and the subjects they fall on) are too few for
+    an evaluation to say anything: below ``MIN_POSITIVES`` or ``MIN_POSITIVE_GROUPS``."""
+    return positives < MIN_POSITIVES or positive_groups < MIN_POSITIVE_GROUPS
+
+
 @dataclass(frozen=True)
 class _Ranked:
     """Rows of one model in descending score order, with the score ties grouped.
@@ -247,7 +253,7 @@ def render_bootstrap_markdown(
     auc = result["roc_auc"]
     positives = result.get("positives", MIN_POSITIVES)
     positive_groups = result.get("positive_groups", MIN_POSITIVE_GROUPS)
-    if positives < MIN_POSITIVES or positive_groups < MIN_POSITIVE_GROUPS:
+    if too_few_to_judge(positives, positive_groups):
         verdict = (
             f"**Too few problems found to judge** {label_a} against {label_b}: the test "
             f"rows hold {positives:,} with a problem found, at {positive_groups:,} "

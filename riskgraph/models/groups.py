@@ -85,11 +85,9 @@ def group_ids(frames: GraphFrames, usccs: pd.Index) -> dict[str, Group]:
         "phone": (frames.phones["subject_uscc"], frames.phones["phone_key"], None),
         "owner": (legal["subject_uscc"], legal["holder_key"], np.where(since[1], since[0], _NEVER)),
     }
-    out = {kind: _primary(lookup(usccs, subj), key, len(usccs), day)
-           for kind, (subj, key, day) in pairs.items()}
     # A subject has one legal representative at a time: the one whose role began last.
-    subj, key, day = pairs["owner"]
-    out["owner"] = _primary(lookup(usccs, subj), key, len(usccs), day, latest=True)
+    out = {kind: _primary(lookup(usccs, subj), key, len(usccs), day, latest=kind == "owner")
+           for kind, (subj, key, day) in pairs.items()}
     # frames.subjects is in usccs order: no lookup needed
     out["industry"] = _primary(np.arange(len(usccs)), frames.subjects["industry"], len(usccs))
     return out
@@ -236,7 +234,7 @@ class GroupRates:
             if name == "members":  # itself, if the group counts it yet
                 own = (self.start[kind][subj] < t).astype(np.float64)
             else:  # its own events since it joined are in the group's
-                own = self.own[name].count(subj, t) - self.own[name].count(subj, joined)
+                own = self.own[name].count(subj, t, window=t - joined)
             out[name] = np.where(has, per.count(g, t) - own, np.nan)
         return out
 

@@ -233,11 +233,10 @@ def build_links(frames: GraphFrames, hub_cap: int = DEFAULT_HUB_CAP) -> Links:
     ):
         rows = lookup(usccs, table["subject_uscc"])
         keys, _ = pd.factorize(table[col])  # NA keys become -1
-        inc, _ = _dated_incidence(rows, keys, np.full(len(rows), ALWAYS, np.int32), n,
-                                  int(keys.max()) + 1 if len(keys) else 0)
+        inc, inc_day = _dated_incidence(rows, keys, np.full(len(rows), ALWAYS, np.int32), n,
+                                        int(keys.max()) + 1 if len(keys) else 0)
         incidence[name] = inc  # addresses and phones carry no dates: today's
-        entries.append((*_pairs_within(inc, np.full(inc.nnz, ALWAYS, np.int32), hub_cap,
-                                       capped, name), name))
+        entries.append((*_pairs_within(inc, inc_day, hub_cap, capped, name), name))
 
     holder = lookup(usccs, ties["holder_key"].where(kind == "subject"))
     direct = (kind == "subject") & (subj >= 0) & (holder >= 0) & (subj != holder)

@@ -29,6 +29,7 @@ from riskgraph.models.ablation import (
     MIN_POSITIVES,
     paired_bootstrap,
     render_bootstrap_markdown,
+    too_few_to_judge,
 )
 from riskgraph.models.estimator import RiskClassifier
 from riskgraph.models.evaluation import evaluate, render_markdown
@@ -261,8 +262,9 @@ def card_markdown(card: dict[str, Any], report: dict[str, Any] | None = None) ->
              "", "## Headline (test period)", ""]
     found = card["metrics"]["full"].get("n_positive")
     at = (card.get("graph_lift_bootstrap") or {}).get("positive_groups")
-    if (found is not None and found < MIN_POSITIVES) or (at is not None
-                                                         and at < MIN_POSITIVE_GROUPS):
+    # a card of an older version may lack either count: it does not count against it
+    if too_few_to_judge(MIN_POSITIVES if found is None else found,
+                        MIN_POSITIVE_GROUPS if at is None else at):
         where = f" at {at} subject(s)" if at is not None else ""
         lines += [f"**Only {found} inspection(s) of the test period found a problem{where}: "
                   "the figures below are noise, not a measure of the model.** Train on a "
