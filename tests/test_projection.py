@@ -57,3 +57,10 @@ def test_a_table_past_the_collect_cap_is_read_row_by_row(store: Store, tmp_path:
     finally:
         driver.close()
         embedded.stop(paths)
+
+
+def test_store_value_returns_the_decoded_value_or_none(store: Store) -> None:
+    """``Store.value`` hands back the driver's values unconverted, and None for no record."""
+    rows = store.value("UNWIND range(1, 3) AS i RETURN collect([i, toString(i), null]) AS r")
+    assert rows == [[1, "1", None], [2, "2", None], [3, "3", None]]
+    assert store.value("MATCH (s:Subject {uscc: 'none such'}) RETURN s.uscc AS u") is None

@@ -97,7 +97,7 @@ def _table(name: str, store: Store) -> pd.DataFrame:
     rows: list[list] = []
     for query, row_query in zip(QUERIES[name], ROW_QUERIES[name], strict=True):
         try:
-            rows += store.read(query)[0]["rows"]
+            rows += store.value(query)
         except StoreError as exc:
             if _COLLECT_CAP not in str(exc):
                 raise
