@@ -1,7 +1,7 @@
 """ETL benchmark: the validating loader against raw ``UNWIND $rows CREATE``, same rows.
 
-Generates a synthetic city of N subjects (``riskgraph.synth``: all nine files, with
-proportional persons, roles, complaints, penalties, inspections, list entries, inspectors
+Generates a synthetic city of N subjects (``riskgraph.synth``: all ten files, with
+proportional persons, roles, complaints, penalties, commitments, inspections, list entries, inspectors
 and items); loads it into a fresh embedded store with the
 loader; loads the same rows into another fresh store with unvalidated CREATE queries
 (same driver, same batch size); prints rows/s per file and overall, the loader's peak
@@ -47,6 +47,8 @@ RAW = {
                       "CREATE (e:Complaint)-[:AGAINST]->(s) SET e = r",
     "penalties.csv": "UNWIND $rows AS r MATCH (s:Subject {uscc: r.subject_uscc}) "
                      "CREATE (e:Penalty)-[:IMPOSED_ON]->(s) SET e = r",
+    "commitments.csv": "UNWIND $rows AS r MATCH (s:Subject {uscc: r.subject_uscc}) "
+                       "CREATE (e:Commitment)-[:MADE_BY]->(s) SET e = r",
     "inspections.csv": "UNWIND $rows AS r MATCH (s:Subject {uscc: r.subject_uscc}) "
                        "CREATE (e:Inspection)-[:OF]->(s) SET e = r",
     "list_entries.csv": "UNWIND $rows AS r CREATE (e:ListEntry) SET e = r",

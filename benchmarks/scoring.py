@@ -54,8 +54,8 @@ def frames_from_city(folder: Path) -> GraphFrames:
         return pd.to_numeric(col.replace("", None))
 
     s = read("subjects")
-    c, p, i, e, r = (read(n) for n in ("complaints", "penalties", "inspections",
-                                       "list_entries", "roles"))
+    c, p, i, e, r, m = (read(n) for n in ("complaints", "penalties", "inspections",
+                                          "list_entries", "roles", "commitments"))
     person = r["holder_person_id"] != ""
     addresses = s["address"].map(lambda a: address_key(a) if a else None)
     phones = s["phone"].map(lambda a: phone_key(a) if a else None)
@@ -82,6 +82,9 @@ def frames_from_city(folder: Path) -> GraphFrames:
                            "share_pct": num(r.share_pct), "since": day(r.since)}),
         addresses=pd.DataFrame({"subject_uscc": s.uscc, "address_key": addresses}).dropna(),
         phones=pd.DataFrame({"subject_uscc": s.uscc, "phone_key": phones}).dropna(),
+        commitments=pd.DataFrame({"subject_uscc": m.subject_uscc, "made_on": day(m.made_on),
+                                  "due_on": day(m.due_on), "fulfilment": m.fulfilment,
+                                  "verified_on": day(m.verified_on)}),
     )
 
 

@@ -61,6 +61,11 @@ def small_city(folder: Path, n: int = 20) -> Path:
         {"penalty_id": f"P{i}", "subject_uscc": uscc(i), "department": "食品经营监管科",
          "decided_on": "2023-01-02", "severity": "general", "amount": "2000", "reason": "无证经营",
          "repaired_on": ""} for i in range(1, n // 2 + 1)])
+    write_csv(folder, "commitments.csv", [
+        {"commitment_id": f"CM{i}", "subject_uscc": uscc(i), "department": "食品经营监管科",
+         "matter": "食品经营许可告知承诺", "made_on": "2024-01-02", "due_on": "2024-04-01",
+         "fulfilment": ("kept", "broken", "pending")[i % 3],
+         "verified_on": "" if i % 3 == 2 else "2024-05-06"} for i in range(1, n // 2 + 1)])
     write_csv(folder, "inspections.csv", [
         {"inspection_id": f"I{i}", "subject_uscc": uscc(i), "task_id": "T2024-1", "item_code": "SP01",
          "department": "食品经营监管科", "inspected_on": "2024-06-01",

@@ -56,5 +56,13 @@ def test_demo_then_each_command(tmp_path: Path) -> None:
                        '"seed": 1, "class_ratios": {"A": 2}}')
         refused = riskgraph(env, "draw", str(bad))
         assert refused.returncode == 2 and "error [ratio_out_of_range]" in refused.stderr
+
+        # a city an earlier version wrote, without a file this one writes, is written again
+        stale = tmp_path / "home" / "demo" / "city-4000-1" / "commitments.csv"
+        stale.unlink()
+        again = riskgraph(env, "demo", "--scale", "4000", timeout=600)
+        assert again.returncode == 0, again.stderr[-3000:]
+        assert "lacks commitments: generating it again" in again.stdout and stale.exists()
+        assert "commitments.csv" in again.stdout  # and loaded
     finally:
         riskgraph(env, "db", "stop")

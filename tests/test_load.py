@@ -669,3 +669,32 @@ def test_an_inspection_that_names_its_item_gets_the_items_code(store: Store, tmp
         "MATCH (i:Inspection) WHERE i.inspection_id STARTS WITH 'N' "
         "RETURN i.inspection_id AS i, i.item_code AS c")}
     assert got == {"N1": "SP01", "N2": "重名事项", "N3": "SP01", "N4": "SP01"}
+
+
+def test_commitments_load_with_a_bureaus_headers_and_words(store: Store, tmp_path: Path,
+                                                           pii_secret: bytes) -> None:
+    folder = tmp_path / "in"
+    write_csv(folder, "subjects.csv", [subject(1), subject(2)])
+    rows = [("CM1", uscc(1), "2025-01-02", "2025-03-01", "已履诺", "2025-03-15"),
+            ("CM2", uscc(1), "2025-02-02", "2027-02-01", "待核查", ""),  # deadline to come
+            ("CM3", uscc(2), "2025-02-02", "2025-04-01", "未履诺", "2025-01-01"),  # bad day
+            ("CM4", uscc(2), "2025-02-02", "2025-04-01", "说不清", "2025-05-01"),  # bad word
+            ("CM5", uscc(9), "2025-02-02", "2025-04-01", "已履诺", "2025-05-01")]  # no subject
+    write_csv(folder, "commitments.csv", [
+        dict(zip(["承诺编号", "统一社会信用代码", "承诺日期", "履诺期限", "履诺情况", "核查日期"], r,
+                 strict=True)) for r in rows])
+    report = run_load(store, folder, pii_secret)
+    assert report.reconciles
+    codes = sorted((q["code"], q.get("column"), q.get("loaded", False))
+                   for q in quarantined(report))
+    assert codes == [("bad_date", "verified_on", True), ("bad_enum", "fulfilment", True),
+                     ("unknown_subject", None, False)]
+    got = {r["id"]: r for r in store.read(
+        "MATCH (c:Commitment)-[:MADE_BY]->(s:Subject) RETURN c.commitment_id AS id, "
+        "s.uscc AS u, c.fulfilment AS f, toString(c.due_on) AS due, "
+        "toString(c.verified_on) AS v")}
+    assert got == {
+        "CM1": {"id": "CM1", "u": uscc(1), "f": "kept", "due": "2025-03-01", "v": "2025-03-15"},
+        "CM2": {"id": "CM2", "u": uscc(1), "f": "pending", "due": "2027-02-01", "v": None},
+        "CM3": {"id": "CM3", "u": uscc(2), "f": "broken", "due": "2025-04-01", "v": None},
+        "CM4": {"id": "CM4", "u": uscc(2), "f": None, "due": "2025-04-01", "v": "2025-05-01"}}

@@ -60,6 +60,23 @@ def test_projection_matches_the_files(city: dict) -> None:
     assert frames.penalties["decided_on"].dtype.kind == "M"
 
 
+def test_commitments_travel_to_the_credit_grade(city: dict) -> None:
+    promises = pd.read_csv(city["root"] / "in" / "commitments.csv", dtype=str)
+    frames = city["frames"].commitments
+    assert len(frames) == len(promises) and frames["verified_on"].dtype.kind == "M"
+    # found broken within the 36 months before as_of: 10 points off the grade, of which
+    # kept ones (+2 each, at most +6) give some back
+    known = pd.to_datetime(promises["verified_on"])
+    recent = (known <= pd.Timestamp(AS_OF)) & (known > pd.Timestamp(AS_OF) - pd.Timedelta(
+        days=3 * 365))
+    counts = pd.crosstab(promises.loc[recent, "subject_uscc"],
+                         promises.loc[recent, "fulfilment"])
+    broken = counts[counts["broken"] > 0]
+    points = city["scores"].set_index("uscc")["credit_points"].reindex(broken.index).dropna()
+    best = 90 + 2 * broken["kept"].clip(upper=3).reindex(points.index)
+    assert len(points) >= 20 and (points <= best).all() and (points == 90).any()
+
+
 def test_model_card_and_evaluation(city: dict, tmp_path: Path) -> None:
     model, evaluation = city["model"], city["evaluation"]
     card = model.card

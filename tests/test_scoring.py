@@ -12,6 +12,7 @@ import pytest
 from riskgraph.models.reasons import Phrase, reason_codes, reason_phrase
 from riskgraph.models.scoring import (
     ClassCuts,
+    commitment_counts,
     credit_grade,
     penalty_counts,
     quantile_cut_points,
@@ -107,6 +108,29 @@ def test_penalty_recency_windows_and_future_penalties() -> None:
     row = penalty_counts(table, AS_OF).loc["S1"]
     assert row["penalties_minor_12m"] == 1 and row["penalties_serious_36m"] == 1
     assert row["penalties_serious_12m"] == 0
+
+
+def test_commitments_count_from_the_day_they_were_found_kept_or_broken() -> None:
+    table = pd.DataFrame(
+        [("S1", "2024-01-01", "2024-03-01", "kept", "2024-04-01"),
+         ("S1", "2024-02-01", "2024-05-01", "broken", "2024-06-01"),
+         ("S1", "2025-01-01", "2025-03-01", "broken", "2025-07-15"),  # found after as_of
+         ("S2", "2024-01-01", "2024-12-01", "broken", None),  # no check day: its deadline
+         ("S2", "2025-05-01", "2025-08-01", "broken", None),  # deadline after as_of
+         ("S3", "2021-01-01", "2021-03-01", "broken", "2021-04-01"),  # expired: > 36 months
+         ("S3", "2025-01-01", "2025-02-01", "pending", None),
+         ("S4", "2025-01-01", None, "kept", None)],  # no check day, no deadline: made_on
+        columns=["subject_uscc", "made_on", "due_on", "fulfilment", "verified_on"])
+    counts = commitment_counts(table, AS_OF)
+    assert counts.to_dict("index") == {
+        "S1": {"commitments_kept": 1, "commitments_broken": 1},
+        "S2": {"commitments_kept": 0, "commitments_broken": 1},
+        "S3": {"commitments_kept": 0, "commitments_broken": 0},
+        "S4": {"commitments_kept": 1, "commitments_broken": 0}}
+    points, _ = credit_grade(counts, AS_OF)
+    assert points.to_dict() == {"S1": 92, "S2": 90, "S3": 100, "S4": 100}
+    empty = commitment_counts(table.iloc[:0], AS_OF)
+    assert list(empty.columns) == ["commitments_kept", "commitments_broken"] and empty.empty
 
 
 def test_scorecard_points_lists_caps_and_new_subjects() -> None:

@@ -130,13 +130,15 @@ def test_keys_are_unique_and_references_resolve(city: dict[str, pd.DataFrame]) -
         ("persons", "person_id"),
         ("complaints", "complaint_id"),
         ("penalties", "penalty_id"),
+        ("commitments", "commitment_id"),
         ("inspections", "inspection_id"),
         ("inspectors", "inspector_id"),
         ("items", "item_code"),
     ):
         assert city[name][key].is_unique, name
     uscc, ids = set(s.uscc), set(persons.person_id)
-    for name in ("roles", "complaints", "penalties", "inspections", "list_entries"):
+    for name in ("roles", "complaints", "penalties", "commitments", "inspections",
+                 "list_entries"):
         refs = city[name].subject_uscc
         assert set(refs[refs != ""]) <= uscc, name
     assert set(roles.holder_uscc[roles.holder_uscc != ""]) <= uscc
@@ -160,6 +162,14 @@ def test_values_follow_the_contract(city: dict[str, pd.DataFrame]) -> None:
     assert set(city["penalties"].severity) == set(contract.SEVERITIES)
     assert set(city["inspections"].outcome) == set(contract.OUTCOMES)
     assert set(city["list_entries"].list) == set(contract.LISTS)
+    promises = city["commitments"]
+    assert set(promises.fulfilment) == set(contract.FULFILMENTS)
+    assert (promises.due_on > promises.made_on).all()
+    checked = promises[promises.fulfilment != "pending"]
+    assert (checked.verified_on >= checked.due_on).all()
+    assert (promises.verified_on[promises.fulfilment == "pending"] == "").all()
+    assert set(promises.department) <= set(city["inspectors"].department) | set(
+        items.department)
     assert (city["penalties"].amount.astype(float) >= 0).all()
     shares = roles[roles.role == "shareholder"].assign(pct=lambda f: f.share_pct.astype(float))
     assert shares.pct.between(0, 100).all()
@@ -171,6 +181,7 @@ def test_values_follow_the_contract(city: dict[str, pd.DataFrame]) -> None:
         ("roles", ["since"]),
         ("complaints", ["received_on"]),
         ("penalties", ["decided_on", "repaired_on"]),
+        ("commitments", ["made_on", "verified_on"]),  # a deadline may be still to come
         ("inspections", ["inspected_on"]),
         ("list_entries", ["listed_on", "removed_on"]),
     ):
@@ -209,6 +220,10 @@ def test_hidden_risk_drives_the_record(city: dict[str, pd.DataFrame]) -> None:
 
     for name in ("complaints", "penalties"):
         assert per_subject(city[name], top) > 3 * per_subject(city[name], bottom), name
+    promises = city["commitments"]
+    checked = promises[promises.fulfilment != "pending"]
+    broken = (checked.fulfilment == "broken").groupby(checked.subject_uscc).mean()
+    assert broken.reindex(top).mean() > 2 * broken.reindex(bottom).mean()
     found = city["inspections"][city["inspections"].outcome != "not_found"]
     failed = (found.outcome == "fail").groupby(found.subject_uscc).mean()
     assert failed.reindex(top).mean() > 3 * failed.reindex(bottom).mean()

@@ -90,6 +90,7 @@ def run_demo(args: argparse.Namespace, settings: Settings) -> int:
     )
     from riskgraph.models.linkage import build_links
     from riskgraph.synth import generate_city
+    from riskgraph.synth.writer import INPUT_FILES
 
     started = time.monotonic()
     home = settings.home
@@ -100,7 +101,11 @@ def run_demo(args: argparse.Namespace, settings: Settings) -> int:
         print(f"\n== {name}  (t+{time.monotonic() - started:.0f}s)", flush=True)
 
     stage("1. generate a synthetic city")
-    if not (city / "subjects.csv").exists():
+    # a city written by an earlier version may lack a file this one writes: written again
+    missing = [name for name in INPUT_FILES if not (city / f"{name}.csv").exists()]
+    if missing:
+        if (city / "subjects.csv").exists():
+            print(f"the city in {city} lacks {', '.join(missing)}: generating it again")
         summary = generate_city(city, scale=args.scale, seed=args.seed, truth_dir=truth)
         print(json.dumps(summary["rows"], ensure_ascii=False))
     print(f"input folder {city}; hidden truth {truth}")

@@ -40,6 +40,7 @@ ROLES = ("shareholder", "legal_rep", "executive", "supervisor", "branch_of")
 SEVERITIES = ("minor", "general", "serious")
 OUTCOMES = ("pass", "fail", "not_found")
 LISTS = ("abnormal_operation", "serious_dishonest", "joint_punishment")
+FULFILMENTS = ("pending", "kept", "broken")  # of a credit commitment (信用承诺)
 
 # Real exports name the enumerations in Chinese; these map them to the contract's values.
 ENUM_ALIASES: dict[str, dict[str, str]] = {
@@ -55,6 +56,10 @@ ENUM_ALIASES: dict[str, dict[str, str]] = {
     "list": {"经营异常名录": "abnormal_operation", "经营异常": "abnormal_operation",
              "严重违法失信名单": "serious_dishonest", "严重失信": "serious_dishonest",
              "联合惩戒": "joint_punishment", "联合惩戒对象": "joint_punishment"},
+    "fulfilment": {"已履诺": "kept", "履诺": "kept", "已履行": "kept", "守诺": "kept",
+                   "未履诺": "broken", "违诺": "broken", "失诺": "broken", "未履行": "broken",
+                   "虚假承诺": "broken", "待核查": "pending", "核查中": "pending",
+                   "履诺中": "pending", "未到期": "pending", "未核查": "pending"},
     "role": {"股东": "shareholder", "法定代表人": "legal_rep", "负责人": "legal_rep",
              "经营者": "legal_rep", "高管": "executive", "董事": "executive",
              "经理": "executive", "监事": "supervisor", "隶属": "branch_of"},
@@ -155,7 +160,7 @@ def enum_value(column: str, raw: str) -> str | None:
 
 ENUMS: dict[str, tuple[str, ...]] = {
     "kind": SUBJECT_KINDS, "status": STATUSES, "role": ROLES, "severity": SEVERITIES,
-    "outcome": OUTCOMES, "list": LISTS,
+    "outcome": OUTCOMES, "list": LISTS, "fulfilment": FULFILMENTS,
 }
 
 def _aliases(**columns: tuple[str, ...]) -> dict[str, str]:
@@ -246,6 +251,25 @@ KINDS: dict[str, Kind] = {
             repaired_on=("信用修复日期", "信用修复时间", "修复日期"),
         ),
     ),
+    # Credit commitments (信用承诺, 告知承诺制): a subject promises it meets a condition
+    # (a licence's, an approval's) and is later checked; ``verified_on`` is the day the
+    # check found it kept or broken.
+    "commitments": Kind(
+        "commitments",
+        ("commitment_id", "subject_uscc", "department", "matter", "made_on", "due_on",
+         "fulfilment", "verified_on"),
+        ("commitment_id", "subject_uscc", "made_on"),
+        aliases=_aliases(
+            commitment_id=("承诺编号", "承诺书编号", "信用承诺编号"),
+            subject_uscc=(*_USCC, "承诺主体统一社会信用代码", "承诺人统一社会信用代码"),
+            department=("承诺受理部门", "受理部门", "受理机关", "核查部门"),
+            matter=("承诺事项", "承诺类型", "承诺内容", "事项名称"),
+            made_on=("承诺日期", "承诺时间", "作出承诺日期", "签署日期"),
+            due_on=("履诺期限", "承诺期限", "履诺截止日期"),
+            fulfilment=("履诺情况", "履诺状态", "履诺结果", "核查结果"),
+            verified_on=("核查日期", "核查时间", "履诺核查日期"),
+        ),
+    ),
     "inspections": Kind(
         "inspections",
         ("inspection_id", "subject_uscc", "task_id", "item_code", "department", "inspected_on",
@@ -312,7 +336,7 @@ HEADER_UNIT_COLUMNS: dict[str, str] = {
 
 # Referenced kinds load before the kinds that reference them.
 LOAD_ORDER = ("items", "subjects", "persons", "roles", "inspectors", "complaints",
-              "penalties", "inspections", "list_entries")
+              "penalties", "commitments", "inspections", "list_entries")
 
 
 def kind_of(filename: str) -> str | None:

@@ -24,7 +24,7 @@ from riskgraph.etl.pii import mask, mask_text, person_key
 from riskgraph.etl.readers import FileRejected
 
 # Columns people write sentences in: a resident ID typed into one is masked when stored.
-FREE_TEXT = frozenset({"name", "reason", "authority", "category", "channel"})
+FREE_TEXT = frozenset({"name", "reason", "authority", "category", "channel", "matter"})
 
 
 def _is_bool(text: str) -> bool:
@@ -226,14 +226,16 @@ class RowValidator:
         self._person_cache[code] = (key, mask(code))
         return key, mask(code)
 
-    def _date(self, values: dict[str, str], column: str) -> dt.date | None:
+    def _date(self, values: dict[str, str], column: str,
+              future: bool = False) -> dt.date | None:
+        """The column's date; one after today is an error unless ``future`` (a deadline)."""
         if column not in values:
             return None
         try:
             day = parse_date(values[column])
         except ValueError as exc:
             return self._bad(column, "bad_date", f"{column}: {exc}")
-        if day > self.ctx.today:
+        if day > self.ctx.today and not future:
             return self._bad(column, "future_date", f"{column} {day.isoformat()} is in the future")
         return day
 
@@ -338,6 +340,21 @@ class RowValidator:
                     severity=self._enum(v, "severity"), amount=self._number(v, "amount"),
                     reason=v.get("reason"), repaired_on=repaired)
         return v["penalty_id"]
+
+    def _commitments(self, v: dict[str, str], rec: Record) -> str:
+        made = self._date(v, "made_on")
+        due = self._date(v, "due_on", future=True)
+        verified = self._date(v, "verified_on")
+        if due and made and due < made:
+            due = self._bad("due_on", "bad_date", "due_on is before made_on")
+        if verified and made and verified < made:
+            verified = self._bad("verified_on", "bad_date", "verified_on is before made_on")
+        fulfilment = self._enum(v, "fulfilment")
+        rec.update(id=v["commitment_id"],
+                   subject=self._uscc(v, "subject_uscc", must_exist=True))
+        self._props(rec, department=v.get("department"), matter=v.get("matter"),
+                    made_on=made, due_on=due, fulfilment=fulfilment, verified_on=verified)
+        return v["commitment_id"]
 
     def _inspections(self, v: dict[str, str], rec: Record) -> str:
         rec.update(id=v["inspection_id"], subject=self._uscc(v, "subject_uscc", must_exist=True),

@@ -78,6 +78,7 @@ def role_query(holder_kind: str, role: str, create: bool) -> str:
 EVENTS = {
     "complaints": ("Complaint", "complaint_id", "AGAINST"),
     "penalties": ("Penalty", "penalty_id", "IMPOSED_ON"),
+    "commitments": ("Commitment", "commitment_id", "MADE_BY"),
     "inspections": ("Inspection", "inspection_id", "OF"),
 }
 
@@ -148,6 +149,7 @@ EXISTING_KEYS = {
     "persons": "MATCH (n:Person) RETURN n.key",
     "complaints": "MATCH (n:Complaint) RETURN n.complaint_id",
     "penalties": "MATCH (n:Penalty) RETURN n.penalty_id",
+    "commitments": "MATCH (n:Commitment) RETURN n.commitment_id",
     "inspections": "MATCH (n:Inspection) RETURN n.inspection_id",
     "list_entries": "MATCH (n:ListEntry) RETURN n.id",
     # the loader's role key: subject|holder|role

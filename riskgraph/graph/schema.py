@@ -17,6 +17,7 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("Department", "name"),
     ("Complaint", "complaint_id"),
     ("Penalty", "penalty_id"),
+    ("Commitment", "commitment_id"),
     ("Inspection", "inspection_id"),
     ("ListEntry", "id"),
     ("Inspector", "inspector_id"),

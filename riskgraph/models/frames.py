@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 
 import pandas as pd
 
@@ -25,6 +25,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "ties": ("subject_uscc", "holder_key", "holder_kind", "role", "share_pct", "since"),
     "addresses": ("subject_uscc", "address_key"),
     "phones": ("subject_uscc", "phone_key"),
+    "commitments": ("subject_uscc", "made_on", "due_on", "fulfilment", "verified_on"),
 }
 
 #: Columns the features never read; a frame may leave them out.
@@ -54,6 +55,9 @@ class GraphFrames:
         unknown: then it counts from the subject's registration).
     addresses: ``subject_uscc``, ``address_key`` (normalised; many subjects may share one).
     phones: ``subject_uscc``, ``phone_key`` (normalised).
+    commitments: ``subject_uscc``, ``made_on``, ``due_on`` (dates), ``fulfilment``
+        (pending|kept|broken), ``verified_on`` (the day a check found it kept or broken);
+        read by the credit grade only, and empty when not given.
     """
 
     subjects: pd.DataFrame
@@ -64,6 +68,7 @@ class GraphFrames:
     ties: pd.DataFrame
     addresses: pd.DataFrame
     phones: pd.DataFrame
+    commitments: pd.DataFrame = field(default_factory=lambda: empty_table("commitments"))
 
     def __post_init__(self) -> None:
         for f in fields(self):

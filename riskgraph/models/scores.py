@@ -14,7 +14,13 @@ from riskgraph.models.features import subject_features
 from riskgraph.models.frames import GraphFrames
 from riskgraph.models.linkage import Links, build_links
 from riskgraph.models.reasons import reason_codes, reason_evidence, reason_phrase
-from riskgraph.models.scoring import ClassCuts, credit_grade, penalty_counts, risk_class
+from riskgraph.models.scoring import (
+    ClassCuts,
+    commitment_counts,
+    credit_grade,
+    penalty_counts,
+    risk_class,
+)
 from riskgraph.models.training import TrainedModel
 
 log = logging.getLogger(__name__)
@@ -48,7 +54,8 @@ def score_subjects(frames: GraphFrames, model: TrainedModel, as_of: dt.date | st
                            evidence=reason_evidence(X, model.features))
     credit_in = feats[list(CREDIT_INPUTS)].copy()
     penalties = penalty_counts(frames.penalties, as_of)
-    credit_in = credit_in.join(penalties, how="left").fillna(0)
+    commitments = commitment_counts(frames.commitments, as_of)
+    credit_in = credit_in.join(penalties, how="left").join(commitments, how="left").fillna(0)
     credit_in["registered_on"] = frames.subjects.set_index("uscc")["registered_on"]
     points, grade = credit_grade(credit_in, as_of)
     cut_points = cuts.points(prob)

@@ -220,3 +220,36 @@ def penalty_counts(
         return pd.DataFrame(0, index=subjects, columns=wanted, dtype=np.int64)
     counts = pd.crosstab(frame.loc[keep, subject], columns[keep])
     return counts.reindex(index=subjects, columns=wanted, fill_value=0).astype(np.int64)
+
+
+COMMITMENT_WINDOW_DAYS = 3 * 365  # a kept or broken commitment counts for 36 months
+
+
+def commitment_counts(
+    commitments: pd.DataFrame, as_of: date, subject: str = "subject_uscc"
+) -> pd.DataFrame:
+    """Per-subject ``commitments_kept`` and ``commitments_broken``, as ``credit_grade``
+    expects: commitments found kept or broken on or before ``as_of`` and less than
+    ``COMMITMENT_WINDOW_DAYS`` before it.
+
+    Input: one row per commitment with ``subject_uscc``, ``made_on``, ``fulfilment``
+    (pending/kept/broken) and optional ``due_on`` and ``verified_on``. A commitment counts
+    from the day it was verified; without that day, from its deadline (``due_on``), and
+    without a deadline from the day it was made. A pending one never counts.
+    """
+    wanted = ["commitments_kept", "commitments_broken"]
+    subjects = pd.Index(commitments[subject].unique(), name=subject)
+    none = pd.Series(pd.NaT, index=commitments.index)
+    known = pd.to_datetime(commitments.get("verified_on", none))
+    for fallback in ("due_on", "made_on"):
+        known = known.fillna(pd.to_datetime(commitments.get(fallback, none)))
+    at = pd.Timestamp(as_of)
+    age_days = (at - known).dt.days
+    fulfilment = commitments["fulfilment"]
+    keep = (age_days >= 0) & (age_days < COMMITMENT_WINDOW_DAYS) & fulfilment.isin(
+        ["kept", "broken"]).to_numpy()
+    if not keep.any():
+        return pd.DataFrame(0, index=subjects, columns=wanted, dtype=np.int64)
+    counts = pd.crosstab(commitments.loc[keep, subject],
+                         "commitments_" + fulfilment[keep].astype(str))
+    return counts.reindex(index=subjects, columns=wanted, fill_value=0).astype(np.int64)

@@ -1,6 +1,6 @@
 """A realistic, scalable, deterministic synthetic city in the input data contract.
 
-``generate_city(out_dir, scale, seed, as_of)`` writes the nine input files
+``generate_city(out_dir, scale, seed, as_of)`` writes the ten input files
 (``subjects.csv`` … ``items.csv``) to ``out_dir`` and the hidden truth to a separate
 folder (default ``<out_dir>_truth``), never inside ``out_dir``, since the loader loads
 every file there. The truth folder holds four CSV files:

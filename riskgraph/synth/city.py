@@ -18,6 +18,7 @@ import pandas as pd
 import pyarrow as pa
 
 from riskgraph.synth import vocab
+from riskgraph.synth.commitments import Commitments, make_commitments
 from riskgraph.synth.contacts import addresses, phones
 from riskgraph.synth.history import (
     Complaints,
@@ -77,6 +78,7 @@ class City:
     # The parts of each subject's latent risk that others share, on the logit scale:
     # "owner" (its legal representative's conduct) and "site" (its premises), 0 for none.
     shared: dict[str, np.ndarray] = field(default_factory=dict)
+    commitments: Commitments | None = None
 
 
 def _persons(
@@ -239,6 +241,7 @@ def build_city(scale: int, seed: int, as_of: dt.date) -> City:
         inspections,
         entries,
         {"owner": owner_part, "site": site_part},
+        make_commitments(seed, s, risk, day),
     )
 
 
@@ -249,7 +252,7 @@ def generate_city(
     as_of: dt.date = dt.date(2026, 9, 30),
     truth_dir: Path | None = None,
 ) -> dict:
-    """Write a synthetic city's nine input files to ``out_dir`` and its truth to ``truth_dir``."""
+    """Write a synthetic city's ten input files to ``out_dir`` and its truth to ``truth_dir``."""
     started = time.perf_counter()
     out_dir = Path(out_dir)
     truth_dir = Path(truth_dir) if truth_dir else out_dir.parent / (out_dir.name + "_truth")

@@ -1,4 +1,4 @@
-"""Turn the generated arrays into the nine input tables and the truth tables, and write them.
+"""Turn the generated arrays into the ten input tables and the truth tables, and write them.
 
 Tables are pyarrow tables written by pyarrow's CSV writer: UTF-8, the contract's English
 headers, dates YYYY-MM-DD, booleans true/false, missing values empty, no quoting (no
@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from riskgraph.synth import catalog, vocab
+from riskgraph.synth.commitments import FULFILMENTS, MATTER_DEPARTMENTS, MATTERS
 from riskgraph.synth.history import CATEGORIES, REASONS, SEVERITIES
 from riskgraph.synth.inspections import OUTCOMES
 from riskgraph.synth.lists import AUTHORITIES, LISTS
@@ -35,6 +36,7 @@ INPUT_FILES = (
     "roles",
     "complaints",
     "penalties",
+    "commitments",
     "inspections",
     "list_entries",
     "inspectors",
@@ -146,6 +148,27 @@ def _penalties(c: City) -> pa.Table:
     )
 
 
+def _commitments(c: City) -> pa.Table:
+    m = c.commitments
+    assert m is not None
+    region = c.subjects.region[m.subject]
+    year = ymd(m.made)[0]
+    seq = group_rank([region, year, np.arange(len(m.made))]) + 1
+    return pa.table(
+        {
+            "commitment_id": join(take(CASE_PREFIXES, region), "承诺〔", digits(year), "〕",
+                                  digits(seq), "号"),
+            "subject_uscc": _ref(c.uscc, m.subject),
+            "department": take(MATTER_DEPARTMENTS, m.matter),
+            "matter": take(MATTERS, m.matter),
+            "made_on": dates(m.made),
+            "due_on": dates(m.due),
+            "fulfilment": take(FULFILMENTS, m.fulfilment),
+            "verified_on": dates(np.maximum(m.verified, 0), m.verified < 0),
+        }
+    )
+
+
 def _inspections(c: City) -> pa.Table:
     i = c.inspections
     items = catalog.items()
@@ -208,13 +231,14 @@ def _inspectors(c: City) -> pa.Table:
 
 
 def input_tables(c: City) -> dict[str, pa.Table]:
-    """Return the nine input tables, by file kind."""
+    """Return the ten input tables, by file kind."""
     return {
         "subjects": _subjects(c),
         "persons": pa.table({"person_id": c.persons.person_id, "name": c.person_names}),
         "roles": _roles(c),
         "complaints": _complaints(c),
         "penalties": _penalties(c),
+        "commitments": _commitments(c),
         "inspections": _inspections(c),
         "list_entries": _list_entries(c),
         "inspectors": _inspectors(c),
