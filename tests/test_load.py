@@ -680,21 +680,39 @@ def test_commitments_load_with_a_bureaus_headers_and_words(store: Store, tmp_pat
             ("CM3", uscc(2), "2025-02-02", "2025-04-01", "未履诺", "2025-01-01"),  # bad day
             ("CM4", uscc(2), "2025-02-02", "2025-04-01", "说不清", "2025-05-01"),  # bad word
             ("CM5", uscc(9), "2025-02-02", "2025-04-01", "已履诺", "2025-05-01")]  # no subject
+    # a verification export's result column too, and the category of commitment: the
+    # file's 履诺情况 is read, whichever comes first, and 承诺类型 is not the matter
+    header = ["承诺编号", "统一社会信用代码", "承诺日期", "履诺期限", "核查结果", "履诺情况", "核查日期",
+              "承诺类型"]
     write_csv(folder, "commitments.csv", [
-        dict(zip(["承诺编号", "统一社会信用代码", "承诺日期", "履诺期限", "履诺情况", "核查日期"], r,
-                 strict=True)) for r in rows])
-    report = run_load(store, folder, pii_secret)
+        dict(zip(header, [*r[:4], "符合", r[4], r[5], "审批替代型"], strict=True)) for r in rows])
+    # verification results as such exports word them
+    words = ["符合承诺", "不符合承诺", "与承诺不符", "承诺不实", "违反承诺", "核查不通过", "未到履诺期限"]
+    write_csv(folder, "commitments_check.csv", [
+        {"承诺编号": f"V{i}", "统一社会信用代码": uscc(2), "承诺日期": "2025-02-02",
+         "核查结果": w, "核查日期": "2025-06-01"} for i, w in enumerate(words)])
+    report = run_load(store, folder, pii_secret, max_quarantine_share=0.5)
     assert report.reconciles
     codes = sorted((q["code"], q.get("column"), q.get("loaded", False))
                    for q in quarantined(report))
-    assert codes == [("bad_date", "verified_on", True), ("bad_enum", "fulfilment", True),
+    # an unread fulfilment loses its row: a commitment is there for its outcome
+    assert codes == [("bad_date", "verified_on", True), ("bad_enum", None, False),
                      ("unknown_subject", None, False)]
+    files = {f["file"]: f for f in json.loads(json.dumps(report.to_dict()))["files"]}
+    assert files["commitments.csv"]["headers"]["履诺情况"] == "fulfilment"
+    assert files["commitments.csv"]["ignored_headers"] == {
+        "核查结果": "fulfilment is read from '履诺情况'",
+        "承诺类型": "not a column of the contract"}
+    checks = dict(store.rows("MATCH (c:Commitment) WHERE c.commitment_id STARTS WITH 'V' "
+                             "RETURN c.commitment_id, c.fulfilment"))
+    assert [checks[f"V{i}"] for i in range(len(words))] == [
+        "kept", "broken", "broken", "broken", "broken", "broken", "pending"]
     got = {r["id"]: r for r in store.read(
-        "MATCH (c:Commitment)-[:MADE_BY]->(s:Subject) RETURN c.commitment_id AS id, "
+        "MATCH (c:Commitment)-[:MADE_BY]->(s:Subject) WHERE c.commitment_id STARTS WITH 'CM' "
+        "RETURN c.commitment_id AS id, "
         "s.uscc AS u, c.fulfilment AS f, toString(c.due_on) AS due, "
         "toString(c.verified_on) AS v")}
     assert got == {
         "CM1": {"id": "CM1", "u": uscc(1), "f": "kept", "due": "2025-03-01", "v": "2025-03-15"},
         "CM2": {"id": "CM2", "u": uscc(1), "f": "pending", "due": "2027-02-01", "v": None},
-        "CM3": {"id": "CM3", "u": uscc(2), "f": "broken", "due": "2025-04-01", "v": None},
-        "CM4": {"id": "CM4", "u": uscc(2), "f": None, "due": "2025-04-01", "v": "2025-05-01"}}
+        "CM3": {"id": "CM3", "u": uscc(2), "f": "broken", "due": "2025-04-01", "v": None}}

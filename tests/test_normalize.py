@@ -226,7 +226,7 @@ def test_headers_that_name_no_column_or_one_already_read_are_ignored_with_why() 
                           ["统一社会信用代码", "企业名称", "所属区域", "联系电话", "联系方式",
                            "注册资本(万美元)", "注册资本[亿元]"], "subjects.csv")
     assert subjects.columns["联系电话"] == "phone" and "联系方式" not in subjects.columns
-    assert "联系电话" in subjects.ignored["联系方式"]          # the first header wins
+    assert "联系电话" in subjects.ignored["联系方式"]          # listed first in the contract
     assert "注册资本(万美元)" in subjects.ignored                # not yuan: not guessed at
     assert subjects.columns["注册资本[亿元]"] == "registered_capital"
     assert subjects.units == {"registered_capital": 1e8}
@@ -237,6 +237,27 @@ def test_headers_that_name_no_column_or_one_already_read_are_ignored_with_why() 
     roles = map_header(contract.KINDS["roles"],
                        ["统一社会信用代码", "身份证号", "职务", "持股比例（%）"], "roles.csv")
     assert roles.columns["持股比例（%）"] == "share_pct" and roles.units == {}
+
+
+def test_of_two_headers_for_one_column_the_one_the_contract_lists_first_is_read() -> None:
+    # whichever comes first in the file: the column's own name, then the aliases in order
+    subjects = map_header(contract.KINDS["subjects"],
+                          ["uscc", "名称", "企业名称", "region", "注册资金", "注册资本（万元）",
+                           "联系方式", "联系电话"], "subjects.csv")
+    assert subjects.columns == {"uscc": "uscc", "企业名称": "name", "region": "region",
+                                "注册资本（万元）": "registered_capital", "联系电话": "phone"}
+    assert subjects.units == {"registered_capital": 1e4}
+    assert subjects.ignored == {"名称": "name is read from '企业名称'",
+                                "注册资金": "registered_capital is read from '注册资本（万元）'",
+                                "联系方式": "phone is read from '联系电话'"}
+    name_first = map_header(contract.KINDS["subjects"],
+                            ["uscc", "name", "企业名称", "region"], "s.csv")
+    assert name_first.columns["name"] == "name" and "企业名称" in name_first.ignored
+    units_dropped = map_header(contract.KINDS["subjects"],
+                               ["uscc", "名称", "region", "注册资本（万元）", "registered_capital"],
+                               "s.csv")
+    assert units_dropped.columns["registered_capital"] == "registered_capital"
+    assert units_dropped.units == {}  # the unit of a header no longer read is dropped
 
 
 def test_a_missing_column_names_the_headers_that_were_not_read() -> None:

@@ -67,8 +67,8 @@ def test_commitments_travel_to_the_credit_grade(city: dict) -> None:
     # found broken within the 36 months before as_of: 10 points off the grade, of which
     # kept ones (+2 each, at most +6) give some back
     known = pd.to_datetime(promises["verified_on"])
-    recent = (known <= pd.Timestamp(AS_OF)) & (known > pd.Timestamp(AS_OF) - pd.Timedelta(
-        days=3 * 365))
+    recent = (known <= pd.Timestamp(AS_OF)) & (known > pd.Timestamp(AS_OF) - pd.DateOffset(
+        months=36))
     counts = pd.crosstab(promises.loc[recent, "subject_uscc"],
                          promises.loc[recent, "fulfilment"])
     broken = counts[counts["broken"] > 0]

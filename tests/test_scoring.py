@@ -103,10 +103,12 @@ def test_penalty_recency_windows_and_future_penalties() -> None:
     table = penalties(
         ("S1", "2025-06-01", "minor", None),
         ("S1", "2023-06-01", "serious", None),
+        ("S1", "2022-07-01", "general", None),  # within 36 calendar months, 1,095 days ago
         ("S1", "2025-07-15", "serious", None),  # after as_of: unknown on as_of
     )
     row = penalty_counts(table, AS_OF).loc["S1"]
     assert row["penalties_minor_12m"] == 1 and row["penalties_serious_36m"] == 1
+    assert row["penalties_general_36m"] == 1
     assert row["penalties_serious_12m"] == 0
 
 
@@ -119,16 +121,18 @@ def test_commitments_count_from_the_day_they_were_found_kept_or_broken() -> None
          ("S2", "2025-05-01", "2025-08-01", "broken", None),  # deadline after as_of
          ("S3", "2021-01-01", "2021-03-01", "broken", "2021-04-01"),  # expired: > 36 months
          ("S3", "2025-01-01", "2025-02-01", "pending", None),
-         ("S4", "2025-01-01", None, "kept", None)],  # no check day, no deadline: made_on
+         ("S4", "2025-01-01", None, "kept", None),  # no check day, no deadline: made_on
+         ("S5", "2022-06-01", "2022-07-01", "broken", "2022-07-01")],  # 36 months, 1,095 days
         columns=["subject_uscc", "made_on", "due_on", "fulfilment", "verified_on"])
     counts = commitment_counts(table, AS_OF)
     assert counts.to_dict("index") == {
         "S1": {"commitments_kept": 1, "commitments_broken": 1},
         "S2": {"commitments_kept": 0, "commitments_broken": 1},
         "S3": {"commitments_kept": 0, "commitments_broken": 0},
-        "S4": {"commitments_kept": 1, "commitments_broken": 0}}
+        "S4": {"commitments_kept": 1, "commitments_broken": 0},
+        "S5": {"commitments_kept": 0, "commitments_broken": 1}}
     points, _ = credit_grade(counts, AS_OF)
-    assert points.to_dict() == {"S1": 92, "S2": 90, "S3": 100, "S4": 100}
+    assert points.to_dict() == {"S1": 92, "S2": 90, "S3": 100, "S4": 100, "S5": 90}
     empty = commitment_counts(table.iloc[:0], AS_OF)
     assert list(empty.columns) == ["commitments_kept", "commitments_broken"] and empty.empty
 

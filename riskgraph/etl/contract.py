@@ -33,6 +33,14 @@ class Kind:
         return next((column for alias, column in self.aliases.items()
                      if header_key(alias) == key), None)
 
+    def preference(self, header: str) -> int:
+        """How strongly a header names its column, when a file has two headers for one:
+        0 for the column's own name, then the aliases in the order they are listed."""
+        key = header_key(header)
+        column = self.column_for(header)
+        names = [column] + [a for a, c in self.aliases.items() if c == column]
+        return next(i for i, name in enumerate(names) if header_key(name) == key)
+
 
 SUBJECT_KINDS = ("enterprise", "individual", "cooperative", "branch")
 STATUSES = ("active", "revoked", "cancelled")
@@ -57,9 +65,10 @@ ENUM_ALIASES: dict[str, dict[str, str]] = {
              "严重违法失信名单": "serious_dishonest", "严重失信": "serious_dishonest",
              "联合惩戒": "joint_punishment", "联合惩戒对象": "joint_punishment"},
     "fulfilment": {"已履诺": "kept", "履诺": "kept", "已履行": "kept", "守诺": "kept",
-                   "未履诺": "broken", "违诺": "broken", "失诺": "broken", "未履行": "broken",
-                   "虚假承诺": "broken", "待核查": "pending", "核查中": "pending",
-                   "履诺中": "pending", "未到期": "pending", "未核查": "pending"},
+                   "符合": "kept", "未履诺": "broken", "违诺": "broken", "失诺": "broken",
+                   "未履行": "broken", "虚假承诺": "broken", "不符合": "broken",
+                   "待核查": "pending", "核查中": "pending", "履诺中": "pending",
+                   "未到期": "pending", "未核查": "pending"},
     "role": {"股东": "shareholder", "法定代表人": "legal_rep", "负责人": "legal_rep",
              "经营者": "legal_rep", "高管": "executive", "董事": "executive",
              "经理": "executive", "监事": "supervisor", "隶属": "branch_of"},
@@ -89,6 +98,14 @@ ENUM_RULES: dict[str, tuple[tuple[tuple[str, ...], str | None], ...]] = {
         (("未开业",), "active"),  # registered, not trading yet
         (("在营", "开业", "存续", "在业", "在册", "正常"), "active"),
         (("歇业", "停业", "清算"), "active"),  # suspended or winding up: still registered
+    ),
+    # a commitment's check as verification exports word it (符合承诺, 与承诺不符, 承诺不实,
+    # 违反承诺, 核查不通过): a breach first, then not yet checked, then kept
+    "fulfilment": (
+        (("未履诺", "未履行", "未按承诺", "不符", "不实", "不通过", "未通过", "违反", "违背",
+          "违诺", "失诺", "虚假"), "broken"),
+        (("待核查", "未核查", "核查中", "履诺中", "正在履", "未到", "待履诺", "未届满"), "pending"),
+        (("履诺", "履行", "符合", "相符", "属实", "通过", "守诺"), "kept"),
     ),
     "outcome": (
         # a partial pass: whether it is a failure is the bureau's call, not a guess
@@ -262,10 +279,13 @@ KINDS: dict[str, Kind] = {
         aliases=_aliases(
             commitment_id=("承诺编号", "承诺书编号", "信用承诺编号"),
             subject_uscc=(*_USCC, "承诺主体统一社会信用代码", "承诺人统一社会信用代码"),
-            department=("承诺受理部门", "受理部门", "受理机关", "核查部门"),
-            matter=("承诺事项", "承诺类型", "承诺内容", "事项名称"),
+            # the department that accepted the commitment (the checking one may differ)
+            department=("承诺受理部门", "受理部门", "受理机关"),
+            # not 承诺类型: a kind of commitment (审批替代型, 主动型, 信用修复型), not the matter
+            matter=("承诺事项", "承诺内容", "事项名称"),
             made_on=("承诺日期", "承诺时间", "作出承诺日期", "签署日期"),
             due_on=("履诺期限", "承诺期限", "履诺截止日期"),
+            # a file with both reads 履诺情况 (aliases listed first are preferred)
             fulfilment=("履诺情况", "履诺状态", "履诺结果", "核查结果"),
             verified_on=("核查日期", "核查时间", "履诺核查日期"),
         ),

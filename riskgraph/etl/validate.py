@@ -80,6 +80,15 @@ def _column_and_unit(kind: contract.Kind, name: str) -> tuple[str | None, float,
     return column, factor, ""
 
 
+def _preference(kind: contract.Kind, header: str) -> int:
+    """``Kind.preference`` of a header, or of its name without a unit in brackets."""
+    name = header.strip()
+    if kind.column_for(name) is None:
+        bracket = _HEADER_UNIT.match(contract.header_key(name))
+        name = bracket.group(1) if bracket else name
+    return kind.preference(name)
+
+
 def map_header(kind: contract.Kind, header: list[str], filename: str) -> HeaderMap:
     """Map the file's headers to contract columns, with the unit an amount's header
     names; reject a file missing a required one."""
@@ -90,13 +99,20 @@ def map_header(kind: contract.Kind, header: list[str], filename: str) -> HeaderM
         column, factor, why = _column_and_unit(kind, raw.strip())
         if column is None:
             ignored[raw] = why
-        elif column in columns.values():
-            first = next(h for h, c in columns.items() if c == column)
+            continue
+        # two headers for one column: the one the contract names first is read
+        # (履诺情况 over 核查结果), the other reported as not read
+        first = next((h for h, c in columns.items() if c == column), None)
+        if first is not None and _preference(kind, first) <= _preference(kind, raw):
             ignored[raw] = f"{column} is read from {first!r}"
-        else:
-            columns[raw] = column
-            if factor != 1.0:
-                units[column] = factor
+            continue
+        if first is not None:
+            del columns[first]
+            units.pop(column, None)
+            ignored[first] = f"{column} is read from {raw!r}"
+        columns[raw] = column
+        if factor != 1.0:
+            units[column] = factor
     present = set(columns.values())
     # the headers not read may be the missing column under a name the contract lacks
     unread = [h for h in ignored if h.strip()]
@@ -349,7 +365,13 @@ class RowValidator:
             due = self._bad("due_on", "bad_date", "due_on is before made_on")
         if verified and made and verified < made:
             verified = self._bad("verified_on", "bad_date", "verified_on is before made_on")
-        fulfilment = self._enum(v, "fulfilment")
+        fulfilment = None
+        if "fulfilment" in v:  # the commitment's whole point: an unread word loses the row
+            fulfilment = contract.enum_value("fulfilment", v["fulfilment"])
+            if fulfilment is None:
+                allowed = ", ".join(contract.FULFILMENTS)
+                raise RowError("bad_enum", f"fulfilment {v['fulfilment']!r} is not one of "
+                                           f"{allowed} nor a word read as one")
         rec.update(id=v["commitment_id"],
                    subject=self._uscc(v, "subject_uscc", must_exist=True))
         self._props(rec, department=v.get("department"), matter=v.get("matter"),

@@ -97,12 +97,10 @@ RETURN s.uscc AS uscc, i.outcome AS outcome, i.inspection_id AS inspection_id,
 
 def population(store: Store, as_of: str) -> pd.DataFrame:
     """Return every subject with its class, probability and last inspection before as_of."""
-    # Value tuples, not dicts: 880,000 subjects in 17 s against 28 s through Store.read.
-    frame = pd.DataFrame(list(store.stream(POPULATION, as_of=as_of)),
-                         columns=POPULATION_COLUMNS)
+    frame = pd.DataFrame(store.rows(POPULATION, as_of=as_of), columns=POPULATION_COLUMNS)
     frame["last_inspected_on"] = pd.to_datetime(frame["last_inspected_on"], errors="coerce")
     frame["risk_class"] = frame["risk_class"].fillna("")
-    frame["prob"] = pd.to_numeric(frame["prob"], errors="coerce")
+    frame["prob"] = pd.to_numeric(frame["prob"], errors="coerce").astype("float64")
     frame["status"] = frame["status"].fillna("active")
     return frame
 

@@ -209,8 +209,9 @@ def penalty_counts(
     if unknown:
         raise ValueError(f"unknown severities: {sorted(unknown)}")
     live = (decided <= at) & ~(repaired <= at)
-    age_days = (at - decided).dt.days
-    window = np.select([age_days < 365, age_days < 3 * 365], ["12m", "36m"], default="")
+    # calendar months, as the windows are named: 36 months are 1,096 days across a leap day
+    window = np.select([decided > at - pd.DateOffset(months=12),
+                        decided > at - pd.DateOffset(months=36)], ["12m", "36m"], default="")
     keep = live & (window != "")
     window_names = pd.Series(window, index=frame.index)
     columns = "penalties_" + frame["severity"].astype(str) + "_" + window_names
@@ -222,7 +223,7 @@ def penalty_counts(
     return counts.reindex(index=subjects, columns=wanted, fill_value=0).astype(np.int64)
 
 
-COMMITMENT_WINDOW_DAYS = 3 * 365  # a kept or broken commitment counts for 36 months
+COMMITMENT_WINDOW_MONTHS = 36  # a kept or broken commitment counts for 36 months
 
 
 def commitment_counts(
@@ -230,7 +231,7 @@ def commitment_counts(
 ) -> pd.DataFrame:
     """Per-subject ``commitments_kept`` and ``commitments_broken``, as ``credit_grade``
     expects: commitments found kept or broken on or before ``as_of`` and less than
-    ``COMMITMENT_WINDOW_DAYS`` before it.
+    ``COMMITMENT_WINDOW_MONTHS`` (calendar months) before it.
 
     Input: one row per commitment with ``subject_uscc``, ``made_on``, ``fulfilment``
     (pending/kept/broken) and optional ``due_on`` and ``verified_on``. A commitment counts
@@ -244,10 +245,9 @@ def commitment_counts(
     for fallback in ("due_on", "made_on"):
         known = known.fillna(pd.to_datetime(commitments.get(fallback, none)))
     at = pd.Timestamp(as_of)
-    age_days = (at - known).dt.days
+    since = at - pd.DateOffset(months=COMMITMENT_WINDOW_MONTHS)
     fulfilment = commitments["fulfilment"]
-    keep = (age_days >= 0) & (age_days < COMMITMENT_WINDOW_DAYS) & fulfilment.isin(
-        ["kept", "broken"]).to_numpy()
+    keep = (known <= at) & (known > since) & fulfilment.isin(["kept", "broken"]).to_numpy()
     if not keep.any():
         return pd.DataFrame(0, index=subjects, columns=wanted, dtype=np.int64)
     counts = pd.crosstab(commitments.loc[keep, subject],
