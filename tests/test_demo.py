@@ -24,6 +24,10 @@ def test_demo_then_each_command(tmp_path: Path) -> None:
                       "7. plan and draw", "where to look"):
             assert stage in out, stage
         assert "verify: match=True hash_ok=True chain_ok=True" in out
+        grades = next(line for line in out.splitlines() if line.startswith("credit grades: "))
+        counted = [int(part.split()[1].replace(",", "")) for part in grades[15:].split(" · ")]
+        scored = next(line for line in out.splitlines() if line.startswith("scored "))
+        assert sum(counted) == int(scored.split()[1].replace(",", "")) and counted[0] > 0
         # the task's ratios are solved for 2x by the model, or for the most its classes allow
         solved = next(line for line in out.splitlines() if line.startswith("ratios for "))
         assert "x by the model (key item, same size, no class below 1%)" in solved

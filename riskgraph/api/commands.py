@@ -109,9 +109,20 @@ def run_score(settings: Settings, as_of: dt.date, frames: GraphFrames | None = N
     print(f"risk classes cut at {cuts.describe()} -> probabilities "
           + " / ".join(f"{c:.3f}" for c in scores.attrs["class_cut_points"]))
     print(counts.to_string(index=False))
+    print(credit_grade_line(scores))
     for warning in score_warnings(scores):
         print(f"warning: {warning}")
     return scores
+
+
+def credit_grade_line(scores: pd.DataFrame) -> str:
+    """How many subjects got each credit grade, with the grade's meaning."""
+    from riskgraph.models.scoring import CREDIT_GRADES
+
+    counts = scores["credit_grade"].value_counts()
+    return "credit grades: " + " · ".join(
+        f"{grade} {int(counts.get(grade, 0)):,} ({meaning.split(' / ')[0]})"
+        for grade, _, meaning in CREDIT_GRADES)
 
 
 def score_warnings(scores: pd.DataFrame) -> list[str]:
