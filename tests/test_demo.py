@@ -67,6 +67,8 @@ def test_demo_then_each_command(tmp_path: Path) -> None:
         again = riskgraph(env, "demo", "--scale", "4000", timeout=600)
         assert again.returncode == 0, again.stderr[-3000:]
         assert "lacks commitments: generating it again" in again.stdout and stale.exists()
-        assert "commitments.csv" in again.stdout  # and loaded
+        loaded = [line.split() for line in again.stdout.splitlines()
+                  if line.startswith("commitments.csv ")]  # the load report's row
+        assert loaded and loaded[0][1] == "commitments" and loaded[0][-1] == "yes"
     finally:
         riskgraph(env, "db", "stop")

@@ -24,6 +24,9 @@ class Kind:
     required: tuple[str, ...]
     one_of: tuple[str, ...] = ()  # exactly one of these must be filled
     aliases: dict[str, str] = field(default_factory=dict)  # alias header -> column
+    # optional columns whose bad value loses the row instead of being cleared: what the
+    # row is there for (a commitment's fulfilment), when the file carries it
+    strict: tuple[str, ...] = ()
 
     def column_for(self, header: str) -> str | None:
         """The contract column a header names (the column itself or an alias), or None."""
@@ -289,6 +292,9 @@ KINDS: dict[str, Kind] = {
             fulfilment=("履诺情况", "履诺状态", "履诺结果", "核查结果"),
             verified_on=("核查日期", "核查时间", "履诺核查日期"),
         ),
+        # an unread outcome loses the row, so a file in unread words fails the load's
+        # quarantine share instead of loading as pending
+        strict=("fulfilment",),
     ),
     "inspections": Kind(
         "inspections",

@@ -62,57 +62,47 @@ class HeaderMap:
 _HEADER_UNIT = re.compile(r"^(.+?)[(\[【](.+)[)\]】]$")
 
 
-def _column_and_unit(kind: contract.Kind, name: str) -> tuple[str | None, float, str]:
-    """The column a header names, the factor of its unit, and why it is not read (when
-    the column is None)."""
+def _column_and_unit(kind: contract.Kind,
+                     name: str) -> tuple[str | None, float, str, int]:
+    """The column a header names, the factor of its unit, why it is not read (when the
+    column is None) and its ``Kind.preference`` (of the name without its unit)."""
     column = kind.column_for(name)
     if column:
-        return column, 1.0, ""
+        return column, 1.0, "", kind.preference(name)
     bracket = _HEADER_UNIT.match(contract.header_key(name))
     column = kind.column_for(bracket.group(1)) if bracket else None
     if bracket is None or column is None:
-        return None, 1.0, "not a column of the contract"
+        return None, 1.0, "not a column of the contract", 0
     unit = bracket.group(2)
     reads = contract.HEADER_UNIT_COLUMNS.get(column)
     factor = parse_yuan_unit(unit) if reads == "yuan" else (1.0 if unit == "%" else None)
     if reads is None or factor is None:
-        return None, 1.0, f"{column} with {unit!r} in brackets is not read"
-    return column, factor, ""
-
-
-def _preference(kind: contract.Kind, header: str) -> int:
-    """``Kind.preference`` of a header, or of its name without a unit in brackets."""
-    name = header.strip()
-    if kind.column_for(name) is None:
-        bracket = _HEADER_UNIT.match(contract.header_key(name))
-        name = bracket.group(1) if bracket else name
-    return kind.preference(name)
+        return None, 1.0, f"{column} with {unit!r} in brackets is not read", 0
+    return column, factor, "", kind.preference(bracket.group(1))
 
 
 def map_header(kind: contract.Kind, header: list[str], filename: str) -> HeaderMap:
     """Map the file's headers to contract columns, with the unit an amount's header
     names; reject a file missing a required one."""
-    columns: dict[str, str] = {}
     ignored: dict[str, str] = {}
-    units: dict[str, float] = {}
+    named: list[tuple[str, str]] = []  # (header, column) in the file's order
+    chosen: dict[str, tuple[int, str, float]] = {}  # column -> (preference, header, unit)
     for raw in header:
-        column, factor, why = _column_and_unit(kind, raw.strip())
+        column, factor, why, rank = _column_and_unit(kind, raw.strip())
         if column is None:
             ignored[raw] = why
             continue
+        named.append((raw, column))
         # two headers for one column: the one the contract names first is read
         # (履诺情况 over 核查结果), the other reported as not read
-        first = next((h for h, c in columns.items() if c == column), None)
-        if first is not None and _preference(kind, first) <= _preference(kind, raw):
-            ignored[raw] = f"{column} is read from {first!r}"
+        if column in chosen and chosen[column][0] <= rank:
+            ignored[raw] = f"{column} is read from {chosen[column][1]!r}"
             continue
-        if first is not None:
-            del columns[first]
-            units.pop(column, None)
-            ignored[first] = f"{column} is read from {raw!r}"
-        columns[raw] = column
-        if factor != 1.0:
-            units[column] = factor
+        if column in chosen:
+            ignored[chosen[column][1]] = f"{column} is read from {raw!r}"
+        chosen[column] = (rank, raw, factor)
+    columns = {raw: column for raw, column in named if chosen[column][1] == raw}
+    units = {column: factor for column, (_, _, factor) in chosen.items() if factor != 1.0}
     present = set(columns.values())
     # the headers not read may be the missing column under a name the contract lacks
     unread = [h for h in ignored if h.strip()]
@@ -176,7 +166,8 @@ class RowValidator:
         self._person_cache: dict[str, tuple[str, str]] = {}
         # A bad value in a column the row can do without is cleared, not the row rejected:
         # (column, code, message) of the row being validated.
-        self._optional = set(kind.columns) - set(kind.required) - set(kind.one_of)
+        self._optional = (set(kind.columns) - set(kind.required) - set(kind.one_of)
+                          - set(kind.strict))
         self._cleared: list[tuple[str, str, str]] = []
 
     def validate(self, row: dict[str, str | None]) -> tuple[str, Record]:
@@ -365,13 +356,7 @@ class RowValidator:
             due = self._bad("due_on", "bad_date", "due_on is before made_on")
         if verified and made and verified < made:
             verified = self._bad("verified_on", "bad_date", "verified_on is before made_on")
-        fulfilment = None
-        if "fulfilment" in v:  # the commitment's whole point: an unread word loses the row
-            fulfilment = contract.enum_value("fulfilment", v["fulfilment"])
-            if fulfilment is None:
-                allowed = ", ".join(contract.FULFILMENTS)
-                raise RowError("bad_enum", f"fulfilment {v['fulfilment']!r} is not one of "
-                                           f"{allowed} nor a word read as one")
+        fulfilment = self._enum(v, "fulfilment")  # a strict column: unread, the row is lost
         rec.update(id=v["commitment_id"],
                    subject=self._uscc(v, "subject_uscc", must_exist=True))
         self._props(rec, department=v.get("department"), matter=v.get("matter"),

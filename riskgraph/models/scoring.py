@@ -216,10 +216,17 @@ def penalty_counts(
     window_names = pd.Series(window, index=frame.index)
     columns = "penalties_" + frame["severity"].astype(str) + "_" + window_names
     wanted = [f"penalties_{s}_{w}" for s in SEVERITIES for w in ("12m", "36m")]
-    subjects = pd.Index(frame[subject].unique(), name=subject)
+    return _counts(frame[subject], keep, columns, wanted)
+
+
+def _counts(subject: pd.Series, keep: pd.Series, column: pd.Series,
+            wanted: list[str]) -> pd.DataFrame:
+    """Per subject (every one in ``subject``), how many kept rows fall in each ``wanted``
+    column, 0 where none."""
+    subjects = pd.Index(subject.unique(), name=subject.name)
     if not keep.any():
         return pd.DataFrame(0, index=subjects, columns=wanted, dtype=np.int64)
-    counts = pd.crosstab(frame.loc[keep, subject], columns[keep])
+    counts = pd.crosstab(subject[keep], column[keep])
     return counts.reindex(index=subjects, columns=wanted, fill_value=0).astype(np.int64)
 
 
@@ -238,8 +245,6 @@ def commitment_counts(
     from the day it was verified; without that day, from its deadline (``due_on``), and
     without a deadline from the day it was made. A pending one never counts.
     """
-    wanted = ["commitments_kept", "commitments_broken"]
-    subjects = pd.Index(commitments[subject].unique(), name=subject)
     none = pd.Series(pd.NaT, index=commitments.index)
     known = pd.to_datetime(commitments.get("verified_on", none))
     for fallback in ("due_on", "made_on"):
@@ -247,9 +252,6 @@ def commitment_counts(
     at = pd.Timestamp(as_of)
     since = at - pd.DateOffset(months=COMMITMENT_WINDOW_MONTHS)
     fulfilment = commitments["fulfilment"]
-    keep = (known <= at) & (known > since) & fulfilment.isin(["kept", "broken"]).to_numpy()
-    if not keep.any():
-        return pd.DataFrame(0, index=subjects, columns=wanted, dtype=np.int64)
-    counts = pd.crosstab(commitments.loc[keep, subject],
-                         "commitments_" + fulfilment[keep].astype(str))
-    return counts.reindex(index=subjects, columns=wanted, fill_value=0).astype(np.int64)
+    keep = (known <= at) & (known > since) & fulfilment.isin(["kept", "broken"])
+    return _counts(commitments[subject], keep, "commitments_" + fulfilment.astype(str),
+                   ["commitments_kept", "commitments_broken"])

@@ -75,10 +75,10 @@ class City:
     penalties: Penalties
     inspections: Inspections
     entries: Entries
+    commitments: Commitments
     # The parts of each subject's latent risk that others share, on the logit scale:
     # "owner" (its legal representative's conduct) and "site" (its premises), 0 for none.
     shared: dict[str, np.ndarray] = field(default_factory=dict)
-    commitments: Commitments | None = None
 
 
 def _persons(
@@ -240,8 +240,8 @@ def build_city(scale: int, seed: int, as_of: dt.date) -> City:
         penalties,
         inspections,
         entries,
-        {"owner": owner_part, "site": site_part},
         make_commitments(seed, s, risk, day),
+        {"owner": owner_part, "site": site_part},
     )
 
 

@@ -5,7 +5,7 @@ conditions, and a department checks later. Over the last ``YEARS`` years a subje
 commitments as a Poisson process (``RATE`` a year while it exists); each has a deadline
 ``DUE_DAYS`` after it is made, and most are checked within ``CHECK_DAYS`` of the
 deadline: broken with a probability that grows with the subject's hidden risk on the
-deadline (``BROKEN`` at the industry's base), kept otherwise. Commitments whose deadline
+deadline (``BROKEN_AT_BASE`` at the industry's base), kept otherwise. Commitments whose deadline
 or check has not come by ``as_of`` are pending. Drawn from a stream of their own: adding
 them changed no other table of a city.
 """
@@ -25,7 +25,7 @@ RATE = 0.08  # commitments per subject and year
 DUE_DAYS = (30, 180)  # deadline after the commitment, uniform
 CHECK_DAYS = (0, 90)  # check after the deadline, uniform
 CHECKED = 0.85  # share of commitments checked at all
-BROKEN = 0.08  # chance a commitment is broken at the base risk
+BROKEN_AT_BASE = 0.08  # chance a commitment is broken at the base risk
 # What is promised, and the department that accepts and checks it.
 MATTERS = ("食品经营许可告知承诺", "住所（经营场所）登记承诺", "经营范围登记承诺",
            "特种设备使用登记承诺", "药品经营许可告知承诺", "工业产品生产许可告知承诺",
@@ -34,7 +34,7 @@ MATTER_DEPARTMENTS = ("食品经营监管科", "登记注册科", "登记注册�
                       "药品流通监管科", "工业产品生产许可监管科", "计量科",
                       "检验检测机构监督管理科")
 MATTER_WEIGHTS = (0.30, 0.25, 0.20, 0.05, 0.05, 0.05, 0.05, 0.05)
-PENDING, KEPT, BROKEN_ = range(3)
+PENDING, KEPT, BROKEN = range(3)
 FULFILMENTS = ("pending", "kept", "broken")
 
 
@@ -46,7 +46,7 @@ class Commitments:
     made: np.ndarray  # day numbers
     due: np.ndarray
     verified: np.ndarray  # -1 when not (yet) checked
-    fulfilment: np.ndarray  # PENDING, KEPT, BROKEN_
+    fulfilment: np.ndarray  # PENDING, KEPT, BROKEN
     matter: np.ndarray  # index into MATTERS (and MATTER_DEPARTMENTS)
 
 
@@ -62,9 +62,9 @@ def make_commitments(seed: int, s: Subjects, risk: Risk, as_of: int) -> Commitme
     due = made + rng.integers(DUE_DAYS[0], DUE_DAYS[1] + 1, len(subject))
     check = due + rng.integers(CHECK_DAYS[0], CHECK_DAYS[1] + 1, len(subject))
     checked = (rng.random(len(subject)) < CHECKED) & (check <= end[subject])
-    logit = np.log(BROKEN / (1 - BROKEN)) + risk.excess(subject, due)
+    logit = np.log(BROKEN_AT_BASE / (1 - BROKEN_AT_BASE)) + risk.excess(subject, due)
     broken = rng.random(len(subject)) < sigmoid(logit)
-    fulfilment = np.where(checked, np.where(broken, BROKEN_, KEPT), PENDING).astype(np.int8)
+    fulfilment = np.where(checked, np.where(broken, BROKEN, KEPT), PENDING).astype(np.int8)
     matter = choice(rng, MATTER_WEIGHTS, len(subject))
     order = np.lexsort((subject, made))
     return Commitments(

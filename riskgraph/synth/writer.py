@@ -150,7 +150,6 @@ def _penalties(c: City) -> pa.Table:
 
 def _commitments(c: City) -> pa.Table:
     m = c.commitments
-    assert m is not None
     region = c.subjects.region[m.subject]
     year = ymd(m.made)[0]
     seq = group_rank([region, year, np.arange(len(m.made))]) + 1
