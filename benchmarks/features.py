@@ -1,7 +1,10 @@
 """Benchmark: links and point-in-time features on a random city of 880,000 subjects.
 
-Run: ``.venv/bin/python benchmarks/features.py [--subjects N] [--seed S]``. Prints a table
-and writes it to ``benchmarks/results/features.txt``. Peak RSS per stage is the process
+Run: ``.venv/bin/python benchmarks/features.py [--subjects N] [--seed S] [--ended SHARE]``.
+Prints a table and writes it to ``benchmarks/results/features.txt``; with ``--ended``, a
+share of the roles ends on a random day (shareholders leaving, officers stepping down: the
+link graph is then no longer monotone in time) and the table goes to
+``features_ended.txt``. Peak RSS per stage is the process
 high-water mark (VmHWM) reset before each stage through /proc/self/clear_refs, so it
 includes what the process already held (the frames, the links): "RSS before" says how
 much. Where /proc is missing it falls back to ``resource.getrusage`` (whole-run peak).
@@ -17,6 +20,7 @@ import platform
 import resource
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -150,21 +154,38 @@ def random_frames(n: int, seed: int) -> GraphFrames:
     )
 
 
+def end_roles(frames: GraphFrames, share: float, seed: int) -> GraphFrames:
+    """The same frames with ``share`` of the roles ended on a random day after they began
+    (at the earliest in 2018) and before the end of the records."""
+    rng = np.random.default_rng([seed, 0xE0])
+    ties = frames.ties.copy()
+    ended = rng.random(len(ties)) < share
+    began = ties["since"].fillna(pd.Timestamp(START)).clip(lower=pd.Timestamp(START))
+    span = (pd.Timestamp(END) - began).dt.days.to_numpy()
+    gap = pd.to_timedelta((rng.random(len(ties)) * span).astype(np.int64), unit="D")
+    ties["until"] = (began + gap).where(ended).astype("datetime64[us]")
+    return replace(frames, ties=ties)
+
+
 def pandas_one_hop(frames: GraphFrames, hub_cap: int, as_of: dt.date) -> pd.Series:
     """Baseline: penalties among 1-hop linked subjects via pandas merge / groupby."""
     t = pd.Timestamp(as_of)
     subj = frames.subjects[["uscc"]]
     ident = []
-    persons = frames.ties[frames.ties["holder_kind"] == "person"]
-    for table, col in ((persons, "holder_key"), (frames.addresses, "address_key"),
-                       (frames.phones, "phone_key")):
+    ties = frames.ties
+    for table, col in ((ties[ties["holder_kind"] == "person"], "holder_key"),
+                       (frames.addresses, "address_key"), (frames.phones, "phone_key")):
         m = table[["subject_uscc", col]].drop_duplicates().set_axis(["s", "k"], axis=1)
-        size = m.groupby("k")["s"].transform("size")
-        m = m[(size >= 2) & (size <= hub_cap)]
+        m["size"] = m.groupby("k")["s"].transform("size")  # every subject it ever linked
+        if "until" in table:  # a role ended before the day links nobody
+            live = table.loc[table["until"].isna() | (table["until"] >= t), ["subject_uscc", col]]
+            m = m.merge(live.drop_duplicates().set_axis(["s", "k"], axis=1), on=["s", "k"])
+        m = m[(m["size"] >= 2) & (m["size"] <= hub_cap)]
         pairs = m.merge(m, on="k")
         ident.append(pairs.loc[pairs["s_x"] != pairs["s_y"], ["s_x", "s_y"]])
-    corp = frames.ties[(frames.ties["holder_kind"] == "subject")
-                       & frames.ties["holder_key"].isin(subj["uscc"])]
+    if "until" in ties:
+        ties = ties[ties["until"].isna() | (ties["until"] >= t)]
+    corp = ties[(ties["holder_kind"] == "subject") & ties["holder_key"].isin(subj["uscc"])]
     d = corp[["subject_uscc", "holder_key"]].set_axis(["s_x", "s_y"], axis=1)
     d = d[d["s_x"] != d["s_y"]]
     ident += [d, d.set_axis(["s_y", "s_x"], axis=1)]
@@ -206,8 +227,12 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--subjects", type=int, default=880_000)
     ap.add_argument("--seed", type=int, default=20250701)
+    ap.add_argument("--ended", type=float, default=0.0,
+                    help="share of the roles that end on a random day (default 0)")
     args = ap.parse_args()
-    frames, gen_s, *_ = measure(lambda: random_frames(args.subjects, args.seed))
+    frames, gen_s, *_ = measure(lambda: end_roles(random_frames(args.subjects, args.seed),
+                                                  args.ended, args.seed)
+                                if args.ended else random_frames(args.subjects, args.seed))
     rows: list[tuple[str, str, float, float, float, float]] = []
 
     def stage(name: str, size: str, fn: Callable[[], Any]) -> tuple[Any, float]:
@@ -246,7 +271,9 @@ def main() -> None:
         f"{len(frames.addresses):,} addresses, {len(frames.phones):,} phones, "
         f"{len(frames.complaints):,} complaints, {len(frames.penalties):,} penalties, "
         f"{len(frames.inspections):,} inspections, {len(frames.list_entries):,} list entries "
-        f"(generated in {gen_s:.1f} s)",
+        f"(generated in {gen_s:.1f} s)"
+        + (f"; {frames.ties['until'].notna().mean():.0%} of the roles end on a random day"
+           if args.ended else ""),
         f"links: {counts['total']:,} edges {dict((k, v) for k, v in counts.items() if k not in ('total', 'two_hop_pairs'))}, "  # noqa: E501
         f"{counts['two_hop_pairs']:,} pairs at 2 hops, capped identifiers {links.capped} "
         f"(hub_cap {links.hub_cap}), largest component {int(np.bincount(links.component).max()):,}",
@@ -269,8 +296,9 @@ def main() -> None:
     ]
     text = "\n".join(lines) + "\n"
     print(text)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(text)
+    out = RESULTS.with_name("features_ended.txt") if args.ended else RESULTS
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text)
 
 
 if __name__ == "__main__":

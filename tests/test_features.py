@@ -28,7 +28,7 @@ def table(name: str, rows: list[dict]) -> pd.DataFrame:
     """A table of one kind from dicts; absent columns are NA, *_on columns are dates."""
     df = pd.DataFrame(rows, columns=list(COLUMNS[name]))
     for col in df.columns:
-        if col.endswith("_on") or col == "since":
+        if col.endswith("_on") or col in ("since", "until"):
             df[col] = pd.to_datetime(df[col])
     return df
 
@@ -62,8 +62,9 @@ def add(frames: GraphFrames, name: str, *rows: dict) -> GraphFrames:
 
 
 def tie(s: str, holder: str, role: str = "legal_rep", kind: str = "person",
-        since: str | None = None) -> dict:
-    return dict(subject_uscc=s, holder_key=holder, holder_kind=kind, role=role, since=since)
+        since: str | None = None, until: str | None = None) -> dict:
+    return dict(subject_uscc=s, holder_key=holder, holder_kind=kind, role=role, since=since,
+                until=until)
 
 
 def pen(
@@ -433,22 +434,87 @@ def test_a_pair_linked_directly_later_was_two_hops_apart_before() -> None:
     assert at(frames, D(2024, 7, 1), "S0")[cols].tolist() == [2, 0]
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_role_that_ended_before_t_links_no_more() -> None:
+    # P supervised S1 until the end of June 2024 and supervises S0 still
+    frames = make(2, ties=[tie("S0", "P", "supervisor"),
+                           tie("S1", "P", "supervisor", until="2024-06-30")],
+                  penalties=[pen("S1", "2023-01-01", "serious")])
+    cols = ["linked_subjects_1hop", "linked_by_person", "linked_penalties"]
+    assert at(frames, D(2024, 6, 30), "S0")[cols].tolist() == [1, 1, 1]
+    assert at(frames, D(2024, 7, 1), "S0")[cols].tolist() == [0, 0, 0]
+    links = build_links(frames)  # today, with every fact: the ended role is gone
+    assert links.adjacency.nnz == 0 and links.persons.nnz == 1
+    # a shareholding between subjects ends the same way
+    frames = make(2, ties=[tie("S1", "S0", "shareholder", "subject", until="2024-06-30")])
+    assert at(frames, D(2024, 1, 1), "S0")["linked_by_ownership"] == 1
+    assert at(frames, D(2024, 7, 1), "S0")["linked_by_ownership"] == 0
+
+
+def test_a_new_legal_representative_ends_the_one_before() -> None:
+    # P ran S0 and S1; Q took S1 over in June 2024 (the export keeps P's old row)
+    frames = make(2, ties=[tie("S0", "P"), tie("S1", "P"), tie("S1", "Q", since="2024-06-01")],
+                  penalties=[pen("S1", "2023-01-01", "serious")])
+    cols = ["linked_subjects_1hop", "legal_rep_other_subjects",
+            "legal_rep_other_serious_penalties"]
+    assert at(frames, D(2024, 6, 1), "S0")[cols].tolist() == [1, 1, 1]
+    assert at(frames, D(2024, 6, 2), "S0")[cols].tolist() == [0, 0, 0]
+    links = build_links(frames)
+    assert links.legal_reps.nnz == 2 and links.adjacency.nnz == 0
+    # undated representatives, or ones begun the same day, end none of each other
+    for since in (None, "2020-01-01"):
+        frames = make(2, ties=[tie("S0", "P", since=since), tie("S1", "P", since=since),
+                               tie("S1", "Q", since=since)])
+        assert build_links(frames).legal_reps.nnz == 3
+    # a shareholder stays when a new legal representative comes
+    frames = make(2, ties=[tie("S0", "P", "shareholder"), tie("S1", "P", "shareholder"),
+                           tie("S1", "Q", since="2024-06-01")])
+    assert at(frames, D(2024, 7, 1), "S0")["linked_subjects_1hop"] == 1
+
+
+def test_a_role_that_ends_and_begins_again_links_only_while_it_holds() -> None:
+    frames = make(2, ties=[tie("S0", "P", "executive"),
+                           tie("S1", "P", "executive", until="2020-12-31"),
+                           tie("S1", "P", "supervisor", since="2022-06-30")])
+    links = build_links(frames, hub_cap=1000)
+    linked = [links.at(day_of(d)).adjacency[0].sum()
+              for d in (D(2020, 12, 31), D(2021, 6, 1), D(2022, 6, 30), D(2022, 7, 1))]
+    assert linked == [1, 0, 0, 1]
+
+
+def test_two_hops_end_with_a_path_and_begin_when_a_direct_link_ends() -> None:
+    # S0 -P- S1 -Q- S2 until Q leaves S2 at the end of 2022
+    frames = make(3, ties=[tie("S0", "P", "executive"), tie("S1", "P", "executive"),
+                           tie("S1", "Q", "executive"),
+                           tie("S2", "Q", "executive", until="2022-12-31")])
+    cols = ["linked_subjects_2hop", "cluster_size"]
+    assert at(frames, D(2022, 12, 31), "S0")[cols].tolist() == [1, 3]
+    assert at(frames, D(2023, 1, 1), "S0")[cols].tolist() == [0, 2]
+    # and S0, S2 linked directly through R until mid-2023 are 2 hops apart after
+    frames = make(3, ties=[tie("S0", "P", "executive"), tie("S1", "P", "executive"),
+                           tie("S1", "Q", "executive"), tie("S2", "Q", "executive"),
+                           tie("S0", "R", "executive", until="2023-06-30"),
+                           tie("S2", "R", "executive", until="2023-06-30")])
+    cols = ["linked_subjects_1hop", "linked_subjects_2hop"]
+    assert at(frames, D(2023, 6, 30), "S0")[cols].tolist() == [2, 0]
+    assert at(frames, D(2023, 7, 1), "S0")[cols].tolist() == [1, 1]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
 def test_the_graph_on_a_day_is_the_graph_built_from_what_existed_that_day(seed: int) -> None:
     rng = np.random.default_rng(seed)
     n = 80
     days = pd.date_range("2018-01-01", "2025-12-31", freq="D")
 
-    def day() -> pd.Timestamp | None:
-        return None if rng.random() < 0.2 else days[rng.integers(len(days))]
+    def day(missing: float = 0.2) -> pd.Timestamp | None:
+        return None if rng.random() < missing else days[rng.integers(len(days))]
 
     subs = [subject(f"S{i}", registered_on=day()) for i in range(n)]
     roles = ["legal_rep", "shareholder", "executive"]
     ties = [tie(f"S{rng.integers(n)}", f"P{rng.integers(40)}", str(rng.choice(roles)),
-                since=day()) for _ in range(90)]
+                since=day(), until=day(0.7)) for _ in range(90)]
     ties += [tie(f"S{rng.integers(n)}", f"S{rng.integers(n)}",
-                 str(rng.choice(["shareholder", "branch_of"])), "subject", since=day())
-             for _ in range(15)]
+                 str(rng.choice(["shareholder", "branch_of"])), "subject", since=day(),
+                 until=day(0.8 if seed % 2 else 1.0)) for _ in range(15)]
     frames = make(
         subjects=subs, ties=ties,
         addresses=[dict(subject_uscc=f"S{i}", address_key=f"a{rng.integers(30)}")
@@ -458,17 +524,32 @@ def test_the_graph_on_a_day_is_the_graph_built_from_what_existed_that_day(seed: 
     )
     links = build_links(frames, hub_cap=1000)  # no cap: sizes differ from day to day
     reg = frames.subjects.set_index("uscc")["registered_on"]
+    ty = frames.ties
+    # each role's first day and last day, row by row: from the later of its since and its
+    # subject's registration; to its until, or a later legal representative's first day
+    first = [max(x for x in (row.since, reg.get(row.subject_uscc)) if not pd.isna(x))
+             if not (pd.isna(row.since) and pd.isna(reg.get(row.subject_uscc))) else None
+             for row in ty.itertuples()]
+    last = []
+    for i, row in enumerate(ty.itertuples()):
+        ends = [row.until] if not pd.isna(row.until) else []
+        if row.role == "legal_rep" and row.holder_kind == "person":
+            ends += [first[j] for j, other in enumerate(ty.itertuples())
+                     if other.subject_uscc == row.subject_uscc and other.role == "legal_rep"
+                     and other.holder_kind == "person" and first[j] is not None
+                     and (first[i] is None or first[j] > first[i])]
+        last.append(min(ends) if ends else None)
     earlier = None
     for t in pd.to_datetime(["2019-06-01", "2021-01-01", "2023-03-15", "2026-01-01"]):
         def existed(col: pd.Series, t: pd.Timestamp = t) -> np.ndarray:
             r = reg.reindex(col.astype(str)).to_numpy()
             return (pd.isna(r) | (r < t)) & col.notna().to_numpy()
 
-        ty = frames.ties
-        ok = existed(ty["subject_uscc"]) & (ty["since"].isna() | (ty["since"] < t)).to_numpy()
+        ok = existed(ty["subject_uscc"]) & np.array(
+            [(b is None or b < t) and (e is None or t <= e) for b, e in zip(first, last, strict=True)])
         ok &= (ty["holder_kind"] == "person").to_numpy() | existed(ty["holder_key"])
         then = dataclasses.replace(
-            frames, ties=ty[ok],
+            frames, ties=ty[ok].assign(until=pd.NaT),
             addresses=frames.addresses[existed(frames.addresses["subject_uscc"])],
             phones=frames.phones[existed(frames.phones["subject_uscc"])])
         rebuilt = build_links(then, hub_cap=1000)

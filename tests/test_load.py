@@ -7,6 +7,7 @@ import json
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from riskgraph.etl import loader as loader_module
@@ -716,3 +717,27 @@ def test_commitments_load_with_a_bureaus_headers_and_words(store: Store, tmp_pat
         "CM1": {"id": "CM1", "u": uscc(1), "f": "kept", "due": "2025-03-01", "v": "2025-03-15"},
         "CM2": {"id": "CM2", "u": uscc(1), "f": "pending", "due": "2027-02-01", "v": None},
         "CM3": {"id": "CM3", "u": uscc(2), "f": "broken", "due": "2025-04-01", "v": None}}
+
+
+def test_roles_carry_the_day_they_ended(store: Store, tmp_path: Path,
+                                        pii_secret: bytes) -> None:
+    from riskgraph.graph.projection import project
+
+    folder = small_city(tmp_path / "in", n=3)
+    header = ["统一社会信用代码", "身份证号码", "职务", "任职日期", "离任日期"]
+    rows = [(uscc(1), person_id(3), "supervisor", "2019-03-01", "2023-06-30"),  # ended
+            (uscc(2), person_id(3), "supervisor", "2021-01-01", ""),  # lasts
+            (uscc(3), person_id(2), "supervisor", "2022-05-01", "2021-01-01")]  # bad day
+    write_csv(folder, "roles_officers.csv", [dict(zip(header, r, strict=True)) for r in rows])
+    report = run_load(store, folder, pii_secret)
+    assert report.reconciles
+    files = {f["file"]: f for f in json.loads(json.dumps(report.to_dict()))["files"]}
+    assert files["roles_officers.csv"]["headers"]["离任日期"] == "until"
+    # a role that ended before it began keeps the role, without the end
+    assert [(q["code"], q["column"], q["loaded"]) for q in quarantined(report)] == [
+        ("bad_date", "until", True)]
+    ties = project(store).ties
+    officers = ties[ties["role"] == "supervisor"].set_index("subject_uscc")
+    assert officers.loc[uscc(1), "until"] == pd.Timestamp("2023-06-30")
+    assert officers[["since", "until"]].loc[[uscc(2), uscc(3)]].isna().to_numpy().tolist() \
+        == [[False, True], [False, True]]

@@ -227,7 +227,8 @@ KINDS: dict[str, Kind] = {
                     aliases=_aliases(person_id=(*_PERSON_ID, "证件号码"), name=("姓名",))),
     "roles": Kind(
         "roles",
-        ("subject_uscc", "holder_person_id", "holder_uscc", "role", "share_pct", "since"),
+        ("subject_uscc", "holder_person_id", "holder_uscc", "role", "share_pct", "since",
+         "until"),
         ("subject_uscc", "role"), one_of=("holder_person_id", "holder_uscc"),
         aliases=_aliases(
             subject_uscc=(*_USCC, "主体统一社会信用代码", "企业统一社会信用代码"),
@@ -237,6 +238,7 @@ KINDS: dict[str, Kind] = {
             role=("职务", "角色"),
             share_pct=("持股比例", "出资比例"),
             since=("任职日期", "任职时间", "任职起始日期"),
+            until=("离任日期", "卸任日期", "退出日期", "任职终止日期", "离职日期"),
         ),
     ),
     "complaints": Kind(

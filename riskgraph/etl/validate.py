@@ -325,8 +325,11 @@ class RowValidator:
         if role == "legal_rep" and holder_kind != "person":
             raise RowError("bad_reference", "a legal representative is a person")
         rec.update(subject=subject, holder=holder, holder_kind=holder_kind, role=role)
+        since, until = self._date(v, "since"), self._date(v, "until")
+        if until and since and until < since:
+            until = self._bad("until", "bad_date", "until is before since")
         self._props(rec, share_pct=self._number(v, "share_pct", 0.0, 100.0, percent=True),
-                    since=self._date(v, "since"))
+                    since=since, until=until)
         rec["props"] = {"pct" if k == "share_pct" else k: x for k, x in rec["props"].items()}
         return f"{subject}|{holder}|{role}"
 

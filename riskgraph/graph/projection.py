@@ -39,16 +39,17 @@ PARTS: dict[str, list[tuple[str, str]]] = {
     # one read per kind of tie: a city's person ties together pass the 2,097,152
     # elements the embedded engine lets one collect() hold (2.2 million at 880,000
     # subjects), each kind alone does not
-    "ties": [("MATCH (h:Person)-[r:HOLDS]->(s:Subject)",
-              "s.uscc, h.key, 'person', 'shareholder', r.pct, toString(r.since)"),
-             ("MATCH (h:Person)-[r:LEGAL_REP_OF]->(s:Subject)",
-              "s.uscc, h.key, 'person', 'legal_rep', r.pct, toString(r.since)"),
-             ("MATCH (h:Person)-[r:OFFICER_OF]->(s:Subject)",
-              "s.uscc, h.key, 'person', r.role, r.pct, toString(r.since)"),
-             ("MATCH (h:Subject)-[r:HOLDS]->(s:Subject)",
-              "s.uscc, h.uscc, 'subject', 'shareholder', r.pct, toString(r.since)"),
-             ("MATCH (b:Subject)-[r:BRANCH_OF]->(h:Subject)",
-              "b.uscc, h.uscc, 'subject', 'branch_of', null, toString(r.since)")],
+    "ties": [(match, f"{ret}, toString(r.since), toString(r.until)") for match, ret in (
+        ("MATCH (h:Person)-[r:HOLDS]->(s:Subject)",
+         "s.uscc, h.key, 'person', 'shareholder', r.pct"),
+        ("MATCH (h:Person)-[r:LEGAL_REP_OF]->(s:Subject)",
+         "s.uscc, h.key, 'person', 'legal_rep', r.pct"),
+        ("MATCH (h:Person)-[r:OFFICER_OF]->(s:Subject)",
+         "s.uscc, h.key, 'person', r.role, r.pct"),
+        ("MATCH (h:Subject)-[r:HOLDS]->(s:Subject)",
+         "s.uscc, h.uscc, 'subject', 'shareholder', r.pct"),
+        ("MATCH (b:Subject)-[r:BRANCH_OF]->(h:Subject)",
+         "b.uscc, h.uscc, 'subject', 'branch_of', null"))],
     "commitments": [("MATCH (c:Commitment)-[:MADE_BY]->(s:Subject)",
                      "s.uscc, toString(c.made_on), toString(c.due_on), c.fulfilment, "
                      "toString(c.verified_on)")],
@@ -112,7 +113,7 @@ def _table(name: str, store: Store) -> pd.DataFrame:
     values = list(zip(*rows, strict=True)) if rows else [()] * len(columns)
     data: dict[str, pd.Series] = {}
     for column, vals in zip(columns, values, strict=True):
-        if column.endswith("_on") or column == "since":
+        if column.endswith("_on") or column in ("since", "until"):
             data[column] = pd.to_datetime(pd.Series(vals, dtype=object), format="%Y-%m-%d",
                                           errors="coerce").astype("datetime64[us]")
         elif column in _FLOATS:

@@ -22,14 +22,15 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "penalties": ("subject_uscc", "decided_on", "severity", "amount", "repaired_on"),
     "inspections": ("inspection_id", "subject_uscc", "inspected_on", "outcome", "task_id"),
     "list_entries": ("subject_uscc", "person_key", "list", "listed_on", "removed_on"),
-    "ties": ("subject_uscc", "holder_key", "holder_kind", "role", "share_pct", "since"),
+    "ties": ("subject_uscc", "holder_key", "holder_kind", "role", "share_pct", "since",
+             "until"),
     "addresses": ("subject_uscc", "address_key"),
     "phones": ("subject_uscc", "phone_key"),
     "commitments": ("subject_uscc", "made_on", "due_on", "fulfilment", "verified_on"),
 }
 
 #: Columns the features never read; a frame may leave them out.
-OPTIONAL: frozenset[str] = frozenset({"status", "task_id", "share_pct", "since"})
+OPTIONAL: frozenset[str] = frozenset({"status", "task_id", "share_pct", "since", "until"})
 
 
 @dataclass(frozen=True, eq=False)
@@ -52,7 +53,9 @@ class GraphFrames:
         or the holder's USCC), ``holder_kind`` (person|subject), ``role`` (shareholder|
         legal_rep|executive|supervisor|branch_of; for branch_of the holder is the head
         office), ``share_pct`` (float, NaN), ``since`` (date the role began, NaT when
-        unknown: then it counts from the subject's registration).
+        unknown: then it counts from the subject's registration), ``until`` (date the
+        role ended, NaT while it lasts; a legal representative's role also ends when a
+        later one's begins: ``riskgraph.models.linkage.role_periods``).
     addresses: ``subject_uscc``, ``address_key`` (normalised; many subjects may share one).
     phones: ``subject_uscc``, ``phone_key`` (normalised).
     commitments: ``subject_uscc``, ``made_on``, ``due_on`` (dates), ``fulfilment``

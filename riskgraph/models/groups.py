@@ -23,7 +23,9 @@ whose role began last (``since``; undated roles are the oldest), then the most w
 shared. Its group is dated by that day: the subject is a member from the day its
 representative took over, with its events from that day (an owner's record is what its
 subjects did under it, and a takeover after t is not known at t: before it the subject is
-in no owner's group, as the exports do not say who ran it before). Addresses and phones
+in no owner's group, as the exports do not say who ran it before). A representative's
+``until`` does not take the subject out of its group: a subject always has one, and an
+export that ends a role without naming the successor has lost a row. Addresses and phones
 carry no dates.
 
 Raw rates mix the group's conduct with its trades: a market of restaurants has more

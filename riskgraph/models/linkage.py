@@ -13,9 +13,13 @@ never capped.
 
 Every part of the graph is dated: an edge, a tie to a person and a 2-hop pair exist
 from the day the later of their facts happened (both subjects registered, both roles'
-``since``), so ``Links.at(t)`` is the graph as it stood on day t and point-in-time features
-see no subject, role or path that came later. Addresses and phones carry no dates in the
-exports: a shared address or phone links two subjects once both are registered.
+``since``) until a role they stand on ends (its ``until``; a legal representative's also
+when a later one of the same subject begins, ``role_periods``), so ``Links.at(t)`` is the
+graph as it stood on day t: point-in-time features see no subject, role or path that came
+later, and no role that had ended. A pair linked through several roles is linked while
+any holds; a pair two hops apart is so while some path holds and no direct link does.
+Addresses and phones carry no dates in the exports: a shared address or phone links two
+subjects once both are registered.
 """
 
 from __future__ import annotations
@@ -42,6 +46,9 @@ EDGE_KINDS: dict[str, int] = {
     "person": 1, "shareholding": 2, "branch": 4, "address": 8, "phone": 16
 }
 DEFAULT_HUB_CAP = 30
+#: Day numbers (days since 1970) of the dated structure: ``ALWAYS`` for a tie or a subject
+#: without a date (there from the start), ``NEVER`` for none. Every real day lies between.
+ALWAYS, NEVER = -(1 << 19), (1 << 19) - 1
 
 
 @dataclass(frozen=True, eq=False)
@@ -68,7 +75,10 @@ class Links:
     def at(self, day: int | None, after: Links | None = None) -> Links:
         """The graph as it stood on ``day`` (days since 1970; None: with every fact): an
         edge, a tie to a person and a 2-hop pair count once every fact that makes them
-        is dated strictly before the day (both subjects registered, both roles begun).
+        is dated strictly before the day (both subjects registered, both roles begun),
+        and no longer once a role they stand on has ended before the day (its ``until``,
+        or for a legal representative a successor's start: ``role_periods``). With every
+        fact, ended roles link nobody.
 
         The hub cap judges an identifier by all the subjects that ever shared it: one
         that links 40 subjects today links nobody on any day, even while it had 20.
@@ -78,7 +88,8 @@ class Links:
         a view costs a few vectorised comparisons and one connected-components pass; the
         view of ``None`` owns its arrays and holds no zeros. Given the view of an earlier
         day (``after``), components are that view's merged through the edges begun since,
-        which is the same partition at a fraction of the cost (links only ever begin)."""
+        which is the same partition at a fraction of the cost while no role ever ends
+        (links then only ever begin; otherwise they are computed afresh)."""
         d = self.dated
         if d is None:
             raise ValueError("these links carry no dates: build them with build_links")
@@ -93,19 +104,24 @@ class Links:
             return view
 
         a = d.adjacency
-        adjacency = keep(a, d.edge_day < t)
+        edge_on = d.edges.live(t)
+        adjacency = keep(a, edge_on)
         # EDGE_KINDS are the bits 1, 2, 4, ... in column order
-        bits = np.packbits(d.kind_day < t, axis=1, bitorder="little").ravel()
+        bits = np.packbits(d.kinds.live(t).reshape(-1, len(EDGE_KINDS)), axis=1,
+                           bitorder="little").ravel()
+        hop_on = d.paths.live(t)
+        entry, edge = d.direct
+        hop_on[entry] &= ~edge_on[edge]  # linked directly that day: not 2 hops apart
         views = {
             "adjacency": adjacency,
             "kinds": keep(a, bits, np.uint8),
-            "two_hop": keep(d.two_hop, (d.two_hop_from < t) & (d.two_hop_until >= t), bool),
-            "persons": keep(d.persons, d.persons_day < t),
-            "legal_reps": keep(d.legal_reps, d.legal_reps_day < t),
+            "two_hop": keep(d.two_hop, hop_on, bool),
+            "persons": keep(d.persons, d.person_periods.live(t)),
+            "legal_reps": keep(d.legal_reps, d.legal_rep_periods.live(t)),
         }
         if after is not None and after.as_of is not None and day is not None \
-                and after.as_of <= t and after.dated is d:
-            begun = np.flatnonzero((d.edge_day >= after.as_of) & (d.edge_day < t))
+                and after.as_of <= t and after.dated is d and not d.edges.ends:
+            begun = np.flatnonzero((d.edges.start >= after.as_of) & (d.edges.start < t))
             labels = after.component
             m = int(labels.max()) + 1 if len(labels) else 0
             merge = sp.csr_matrix((np.ones(len(begun)), (labels[d.edge_row[begun]],
@@ -209,55 +225,62 @@ def build_links(frames: GraphFrames, hub_cap: int = DEFAULT_HUB_CAP) -> Links:
     n = len(usccs)
     registered = _days(frames.subjects["registered_on"])
     ties = frames.ties
-    since = _days(ties["since"]) if "since" in ties else np.full(len(ties), ALWAYS, np.int32)
-    kind = ties["holder_kind"].astype(str).to_numpy()
     subj = lookup(usccs, ties["subject_uscc"])
+    began, ended = role_periods(ties, subj, registered)
+    kind = ties["holder_kind"].astype(str).to_numpy()
     is_person = (kind == "person") & (subj >= 0) & ties["holder_key"].notna().to_numpy()
 
     person_keys = pd.Index(pd.unique(ties["holder_key"][is_person]))
     pcol = lookup(person_keys, ties["holder_key"][is_person])
     m = len(person_keys)
-    # a role counts from its own day, and not before its subject is registered
-    began = np.maximum(since[is_person], registered[subj[is_person]])
-    persons, persons_day = _dated_incidence(subj[is_person], pcol, began, n, m)
+    p_end = None if ended is None else ended[is_person]
+    persons, person_periods = _dated_incidence(subj[is_person], pcol, began[is_person],
+                                               p_end, n, m)
     legal = ties["role"].to_numpy()[is_person] == "legal_rep"
-    legal_reps, legal_day = _dated_incidence(subj[is_person][legal], pcol[legal],
-                                             began[legal], n, m)
+    legal_reps, legal_periods = _dated_incidence(
+        subj[is_person][legal], pcol[legal], began[is_person][legal],
+        None if p_end is None else p_end[legal], n, m)
 
     capped: dict[str, int] = {}
     incidence: dict[str, sp.csr_matrix] = {}
-    entries = [(*_pairs_within(persons, persons_day, hub_cap, capped, "person"), "person")]
+    entries = [(*_pairs_within(persons, person_periods, hub_cap, capped, "person"),
+                "person")]
     for name, table, col in (
         ("address", frames.addresses, "address_key"),
         ("phone", frames.phones, "phone_key"),
     ):
         rows = lookup(usccs, table["subject_uscc"])
         keys, _ = pd.factorize(table[col])  # NA keys become -1
-        inc, inc_day = _dated_incidence(rows, keys, np.full(len(rows), ALWAYS, np.int32), n,
-                                        int(keys.max()) + 1 if len(keys) else 0)
+        inc, periods = _dated_incidence(rows, keys, np.full(len(rows), ALWAYS, np.int32),
+                                        None, n, int(keys.max()) + 1 if len(keys) else 0)
         incidence[name] = inc  # addresses and phones carry no dates: today's
-        entries.append((*_pairs_within(inc, inc_day, hub_cap, capped, name), name))
+        entries.append((*_pairs_within(inc, periods, hub_cap, capped, name), name))
 
     holder = lookup(usccs, ties["holder_key"].where(kind == "subject"))
     direct = (kind == "subject") & (subj >= 0) & (holder >= 0) & (subj != holder)
     branch = ties["role"].to_numpy() == "branch_of"
     for name, mask in (("shareholding", direct & ~branch), ("branch", direct & branch)):
-        a, b, d = subj[mask], holder[mask], since[mask]
-        entries.append((np.r_[a, b], np.r_[b, a], np.r_[d, d], name))
+        a, b, d = subj[mask], holder[mask], began[mask]
+        e = None if ended is None else ended[mask]
+        entries.append((np.r_[a, b], np.r_[b, a], np.r_[d, d],
+                        None if e is None else np.r_[e, e], name))
 
     bit = {k: i for i, k in enumerate(EDGE_KINDS)}
-    adjacency, kinds, edge_day, kind_day = _date_edges(
+    ends = None if ended is None else np.concatenate(
+        [np.full(len(e[0]), NEVER, np.int32) if e[3] is None else e[3] for e in entries])
+    adjacency, kinds, edge_periods, kind_periods = _date_edges(
         n,
         np.concatenate([e[0] for e in entries]).astype(np.int64),
         np.concatenate([e[1] for e in entries]).astype(np.int64),
-        np.concatenate([np.full(len(e[0]), bit[e[3]], np.int64) for e in entries]),
+        np.concatenate([np.full(len(e[0]), bit[e[4]], np.int64) for e in entries]),
         np.concatenate([e[2] for e in entries]).astype(np.int32),
+        ends,
         registered,
     )
-    two_hop, two_from, two_until = _dated_two_hop(adjacency, edge_day)
+    two_hop, paths, direct_pairs = _dated_two_hop(adjacency, edge_periods)
     edge_row = np.repeat(np.arange(n, dtype=np.int32), np.diff(adjacency.indptr))
-    dated = _Dated(registered, adjacency, edge_row, edge_day, kind_day, two_hop, two_from,
-                   two_until, persons, persons_day, legal_reps, legal_day)
+    dated = _Dated(registered, adjacency, edge_row, edge_periods, kind_periods, two_hop, paths,
+                   direct_pairs, persons, person_periods, legal_reps, legal_periods)
     links = Links(
         usccs=usccs, adjacency=adjacency, kinds=kinds, two_hop=two_hop,
         component=np.zeros(n, np.int64), persons=persons, legal_reps=legal_reps,
@@ -272,10 +295,41 @@ def build_links(frames: GraphFrames, hub_cap: int = DEFAULT_HUB_CAP) -> Links:
     return links
 
 
-def _days(col: pd.Series) -> np.ndarray:
-    """Day numbers of a date column, ALWAYS where missing, within (ALWAYS, NEVER)."""
+def _days(col: pd.Series, missing: int = ALWAYS) -> np.ndarray:
+    """Day numbers of a date column, ``missing`` where missing, within (ALWAYS, NEVER)."""
     days, ok = days_of(col)
-    return np.clip(np.where(ok, days, ALWAYS), ALWAYS, NEVER - 1).astype(np.int32)
+    return np.where(ok, np.clip(days, ALWAYS + 1, NEVER - 1), missing).astype(np.int32)
+
+
+def role_periods(ties: pd.DataFrame, subj: np.ndarray, registered: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray | None]:
+    """The day each tie begins and ends (days since 1970; it holds on the days t with
+    began < t <= ended), for ties of subjects at positions ``subj`` (-1: unknown).
+
+    A role begins on its ``since``, not before its subject is registered (ALWAYS when
+    neither is known). It ends on its ``until``; a legal representative's also on the
+    day a later one of the same subject begins, since a subject has one legal
+    representative at a time (roles begun the same day, or undated, end none of each
+    other). ``ended`` is None when no role ends."""
+    since = _days(ties["since"]) if "since" in ties else np.full(len(ties), ALWAYS, np.int32)
+    known = subj >= 0
+    began = np.where(known, np.maximum(since, registered[np.where(known, subj, 0)]), since)
+    until = _days(ties["until"], NEVER) if "until" in ties \
+        else np.full(len(ties), NEVER, np.int32)
+    legal = np.flatnonzero(known & (ties["role"].astype(str).to_numpy() == "legal_rep")
+                           & (ties["holder_kind"].astype(str).to_numpy() == "person"))
+    order = legal[np.lexsort((began[legal], subj[legal]))]
+    s, b = subj[order], began[order]
+    # the next later start of the same subject: of the next run of equal (subject, start)
+    new_run = np.r_[True, (s[1:] != s[:-1]) | (b[1:] != b[:-1])] if len(s) else s.astype(bool)
+    run = np.cumsum(new_run) - 1
+    run_subj, run_start = s[new_run], b[new_run]
+    successor = np.r_[run_start[1:], NEVER] if len(run_start) else run_start
+    successor = np.where(np.r_[run_subj[1:] == run_subj[:-1], False], successor, NEVER) \
+        if len(run_start) else successor
+    ended = until.copy()
+    ended[order] = np.minimum(until[order], successor[run])
+    return began.astype(np.int32), ended if (ended < NEVER).any() else None
 
 
 def propagate(
@@ -336,9 +390,6 @@ def _row_max(mat: sp.csr_matrix, n: int) -> np.ndarray:
 
 # ---- dated structure -------------------------------------------------------------------
 
-#: Day numbers (days since 1970) of the dated structure: ``ALWAYS`` for a tie or a subject
-#: without a date (there from the start), ``NEVER`` for none. Every real day lies between.
-ALWAYS, NEVER = -(1 << 19), (1 << 19) - 1
 _DAY_BITS = 20  # a day packed below a pair key: NEVER - ALWAYS < 2 ** 20
 _PACK_LIMIT = 1 << (63 - _DAY_BITS)  # pair keys of one block stay below this
 # Walks i - j - k expanded at once while dating the 2-hop pairs: ~50 bytes each.
@@ -346,137 +397,273 @@ _TWO_HOP_BLOCK_WALKS = 2_000_000
 
 
 @dataclass(frozen=True, eq=False)
+class _Periods:
+    """The days the entries of a sparse structure exist. A period ``(start, end]`` holds
+    on the days t with ``start < t <= end``: a fact dated d counts from the day after d,
+    the beginning as the end. Each entry's first period is aligned with the entries
+    (``start`` NEVER: the entry never exists); an entry that ends and begins again has
+    its later periods in ``more``. ``end`` is None when no period ever ends."""
+
+    start: np.ndarray  # int32 per entry
+    end: np.ndarray | None  # int32 per entry (NEVER: open); None: every one open
+    more: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # entry, start, end
+
+    @property
+    def ends(self) -> bool:
+        """Whether any period ends: then the structure is not monotone in time."""
+        return self.end is not None
+
+    @property
+    def single(self) -> np.ndarray | None:
+        """Which entries have exactly one period (None: all of them)."""
+        if self.more is None:
+            return None
+        one = np.ones(len(self.start), bool)
+        one[self.more[0]] = False
+        return one
+
+    def live(self, t: int) -> np.ndarray:
+        """Whether each entry exists on day t."""
+        on = self.start < t
+        if self.end is not None:
+            on &= t <= self.end
+        if self.more is not None:
+            entry, start, end = self.more
+            on[entry[(start < t) & (t <= end)]] = True
+        return on
+
+    def flat(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every period as (entry, start, end), sorted by entry then start."""
+        size = len(self.start)
+        entry = np.arange(size, dtype=np.int64)
+        end = np.full(size, NEVER, np.int32) if self.end is None else self.end
+        if self.more is None:
+            return entry, self.start, end
+        entry = np.r_[entry, self.more[0]]
+        start, end = np.r_[self.start, self.more[1]], np.r_[end, self.more[2]]
+        order = np.lexsort((start, entry))
+        return entry[order], start[order], end[order]
+
+    @classmethod
+    def of(cls, entry: np.ndarray, start: np.ndarray, end: np.ndarray | None,
+           size: int) -> _Periods:
+        """From disjoint periods sorted by (entry, start), over ``size`` entries."""
+        first = np.r_[True, entry[1:] != entry[:-1]] if len(entry) else np.zeros(0, bool)
+        aligned = np.full(size, NEVER, np.int32)
+        aligned[entry[first]] = start[first]
+        if end is None:
+            return cls(aligned, None)
+        closes = np.full(size, NEVER, np.int32)
+        closes[entry[first]] = end[first]
+        if first.all():
+            return cls(aligned, closes if (closes < NEVER).any() else None)
+        rest = ~first
+        return cls(aligned, closes, (entry[rest], start[rest].astype(np.int32),
+                                     end[rest].astype(np.int32)))
+
+
+@dataclass(frozen=True, eq=False)
 class _Dated:
-    """The whole link structure with the day each part starts (facts strictly before a
-    day t count on t): arrays aligned with the data of the matrices they date."""
+    """The whole link structure with the days each part exists (facts strictly before a
+    day t count on t)."""
 
     registered: np.ndarray  # int32 registration day per subject (ALWAYS when unknown)
     adjacency: sp.csr_matrix  # every edge that ever exists
     edge_row: np.ndarray  # the row of each entry (the column is adjacency.indices)
-    edge_day: np.ndarray  # int32: the day of its latest fact; it counts on the days after
-    kind_day: np.ndarray  # int32 (nnz, len(EDGE_KINDS)): the same per edge kind
+    edges: _Periods  # per entry of adjacency: while any of its kinds exists
+    kinds: _Periods  # per (entry, edge kind), flat: entry * len(EDGE_KINDS) + kind
     two_hop: sp.csr_matrix  # pairs ever at exactly 2 hops
-    two_hop_from: np.ndarray  # the pair is 2 hops apart from this day ...
-    two_hop_until: np.ndarray  # ... until it is linked directly (NEVER: not)
+    paths: _Periods  # per entry of two_hop: while a path i - j - k exists ...
+    direct: tuple[np.ndarray, np.ndarray]  # ... unless linked directly: (entry, edge)
     persons: sp.csr_matrix
-    persons_day: np.ndarray
+    person_periods: _Periods
     legal_reps: sp.csr_matrix
-    legal_reps_day: np.ndarray
+    legal_rep_periods: _Periods
 
 
-def _dated_incidence(rows: np.ndarray, cols: np.ndarray, day: np.ndarray, n: int,
-                     m: int) -> tuple[sp.csr_matrix, np.ndarray]:
-    """0/1 matrix of the valid (row, col) pairs and, aligned with its data, each pair's
-    earliest day (sorted indices, no duplicates)."""
+def _union(key: np.ndarray, start: np.ndarray, end: np.ndarray | None
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Merge the periods ``(start, end]`` of each key into disjoint ones, sorted by key
+    and start, empty periods dropped. Without ends each key keeps its earliest start."""
+    key = np.asarray(key, np.int64)
+    start = np.asarray(start, np.int64)
+    if end is None:
+        order = np.lexsort((start, key))
+        key, start = key[order], start[order]
+        first = np.r_[True, key[1:] != key[:-1]] if len(key) else np.zeros(0, bool)
+        return key[first], start[first].astype(np.int32), None
+    end = np.asarray(end, np.int64)
+    ok = end > start
+    key, start, end = key[ok], start[ok], end[ok]
+    order = np.lexsort((start, key))
+    key, start, end = key[order], start[order], end[order]
+    if not len(key):
+        return key, start.astype(np.int32), end.astype(np.int32)
+    # The running latest end of each key: keys ranked, ranks above the days, so one
+    # running maximum over the whole array restarts at every key.
+    rank = np.cumsum(np.r_[0, key[1:] != key[:-1]]) << _DAY_BITS
+    reach = np.maximum.accumulate(rank + (end - ALWAYS))
+    opens = rank + (start - ALWAYS) > np.r_[-1, reach[:-1]]  # after all before it ended
+    at = np.flatnonzero(opens)
+    return (key[at], start[at].astype(np.int32),
+            np.maximum.reduceat(end, at).astype(np.int32))
+
+
+def _dated_incidence(rows: np.ndarray, cols: np.ndarray, start: np.ndarray,
+                     end: np.ndarray | None, n: int, m: int) -> tuple[sp.csr_matrix, _Periods]:
+    """0/1 matrix of the valid (row, col) pairs that ever exist, with their periods."""
     ok = (rows >= 0) & (cols >= 0)
     key = rows[ok].astype(np.int64) * max(m, 1) + cols[ok]
-    d = np.asarray(day, np.int64)[ok]
-    order = np.lexsort((d, key))
-    key, d = key[order], d[order]
-    first = np.r_[True, key[1:] != key[:-1]] if len(key) else np.zeros(0, bool)
-    key, d = key[first], d[first]
-    r, c = key // max(m, 1), key % max(m, 1)
+    key, start, end = _union(key, np.asarray(start)[ok],
+                             None if end is None else np.asarray(end)[ok])
+    keys, entry = np.unique(key, return_inverse=True)
+    r, c = keys // max(m, 1), keys % max(m, 1)
     indptr = np.concatenate([[0], np.cumsum(np.bincount(r, minlength=n))]).astype(np.int64)
-    mat = sp.csr_matrix((np.ones(len(key)), c, indptr), shape=(n, m))
-    return mat, d.astype(np.int32)
+    mat = sp.csr_matrix((np.ones(len(keys)), c, indptr), shape=(n, m))
+    return mat, _Periods.of(entry, start, end, len(keys))
 
 
-def _pairs_within(inc: sp.csr_matrix, day: np.ndarray, hub_cap: int, capped: dict[str, int],
-                  name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Ordered pairs (a, b) of subjects sharing an identifier held by 2 .. hub_cap subjects,
-    and the day the pair starts to share it (the later of the two ties' days)."""
+def _pairs_within(inc: sp.csr_matrix, periods: _Periods, hub_cap: int,
+                  capped: dict[str, int], name: str
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    """Ordered pairs (a, b) of subjects sharing an identifier held by 2 .. hub_cap
+    subjects, with the periods they share it (both ties exist)."""
     sizes = np.bincount(inc.indices, minlength=inc.shape[1])
     capped[name] = int((sizes > hub_cap).sum())
-    member = np.repeat(np.arange(inc.shape[0]), np.diff(inc.indptr))
-    keep = (sizes[inc.indices] >= 2) & (sizes[inc.indices] <= hub_cap)
-    group, member, d = inc.indices[keep], member[keep], day[keep]
+    entry, start, end = periods.flat()
+    col = inc.indices[entry]
+    member = np.repeat(np.arange(inc.shape[0]), np.diff(inc.indptr))[entry]
+    keep = (sizes[col] >= 2) & (sizes[col] <= hub_cap)
+    group, member, start, end = col[keep], member[keep], start[keep], end[keep]
     order = np.argsort(group, kind="stable")
-    group, member, d = group[order], member[order], d[order]
-    size = sizes[group]
+    group, member, start, end = group[order], member[order], start[order], end[order]
+    size = np.bincount(group, minlength=len(sizes))[group]  # periods, not subjects
     which = np.cumsum(np.r_[0, np.diff(group) != 0]) if len(group) else group
     first = np.flatnonzero(np.r_[True, group[1:] != group[:-1]]) if len(group) else group
     left = np.repeat(np.arange(len(group)), size)  # each entry meets every entry of its group
     offset = np.arange(len(left)) - np.repeat(np.cumsum(size) - size, size)
     right = first[which[left]] + offset
-    keep = left != right
+    keep = member[left] != member[right]
     left, right = left[keep], right[keep]
-    return member[left], member[right], np.maximum(d[left], d[right])
+    return (member[left], member[right], np.maximum(start[left], start[right]),
+            None if not periods.ends else np.minimum(end[left], end[right]))
 
 
-def _date_edges(n: int, a: np.ndarray, b: np.ndarray, kind: np.ndarray, day: np.ndarray,
-                registered: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray,
-                                                  np.ndarray]:
-    """Merge directed (a, b, kind bit index, day) entries into one symmetric structure:
-    the 0/1 adjacency, uint8 kinds, and per entry its first day overall and per kind —
-    never before both subjects are registered."""
-    key = a.astype(np.int64) * n + b
-    slot = key * len(EDGE_KINDS) + kind
-    order = np.lexsort((day, slot))
-    slot, day = slot[order], day[order]
-    first = np.r_[True, slot[1:] != slot[:-1]] if len(slot) else np.zeros(0, bool)
-    slot, day = slot[first], day[first]
-    key, kind = slot // len(EDGE_KINDS), slot % len(EDGE_KINDS)
-    edge = np.cumsum(np.r_[0, key[1:] != key[:-1]]) if len(key) else key
-    keys = key[np.r_[True, key[1:] != key[:-1]]] if len(key) else key
+def _date_edges(n: int, a: np.ndarray, b: np.ndarray, kind: np.ndarray, start: np.ndarray,
+                end: np.ndarray | None, registered: np.ndarray
+                ) -> tuple[sp.csr_matrix, sp.csr_matrix, _Periods, _Periods]:
+    """Merge directed (a, b, kind bit index, start, end) entries into one symmetric
+    structure: the 0/1 adjacency, uint8 kinds, and the periods of each entry and of each
+    of its kinds, none begun before both subjects are registered."""
+    k = len(EDGE_KINDS)
+    start = np.maximum(start, np.maximum(registered[a], registered[b]))
+    slot, start, end = _union((a.astype(np.int64) * n + b) * k + kind, start, end)
+    key = slot // k
+    keys, edge = np.unique(key, return_inverse=True)
     rows, cols = keys // n, keys % n
-    born = np.maximum(registered[rows], registered[cols])
-    kind_day = np.full((len(keys), len(EDGE_KINDS)), NEVER, np.int32)
-    kind_day[edge, kind] = np.maximum(day, born[edge])
     bits = np.zeros(len(keys), np.uint8)
-    np.bitwise_or.at(bits, edge, (1 << kind).astype(np.uint8))
+    np.bitwise_or.at(bits, edge, (1 << (slot % k)).astype(np.uint8))
     indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n))]).astype(np.int64)
     adjacency = sp.csr_matrix((np.ones(len(keys)), cols, indptr), shape=(n, n))
     kinds = sp.csr_matrix((bits, cols, indptr), shape=(n, n))
-    return adjacency, kinds, kind_day.min(axis=1), kind_day
+    kind_periods = _Periods.of(edge * k + slot % k, start, end, len(keys) * k)
+    edge_periods = _Periods.of(*_union(edge, start, end), len(keys))
+    return adjacency, kinds, edge_periods, kind_periods
 
 
-def _dated_two_hop(a: sp.csr_matrix, edge_day: np.ndarray) -> tuple[sp.csr_matrix,
-                                                                     np.ndarray, np.ndarray]:
-    """Pairs (i, k) ever at exactly 2 hops, with the first day a path i - j - k exists
-    (the earliest over j of the later of its two edges' days) and the day i and k are
-    linked directly (NEVER if not). Pairs linked directly no later than by a path are
-    left out: they are never exactly 2 hops apart. Built in row blocks of bounded size."""
+def _dated_two_hop(a: sp.csr_matrix, edges: _Periods
+                   ) -> tuple[sp.csr_matrix, _Periods, tuple[np.ndarray, np.ndarray]]:
+    """Pairs (i, k) ever at exactly 2 hops: the periods a path i - j - k exists (both of
+    its edges do), and, for pairs also linked directly, that edge (the pair is 2 hops
+    apart only while it does not exist). Pairs whose every path lies within their direct
+    edge's one period are left out: they are never exactly 2 hops apart. Built in row
+    blocks of bounded size."""
     n = a.shape[0]
-    deg = np.diff(a.indptr)
+    entry, p_start, p_end = edges.flat()  # the periods of every edge, in row order
+    p_col = a.indices[entry]
+    p_row = np.repeat(np.arange(n), np.diff(a.indptr))[entry]
+    p_ptr = np.concatenate([[0], np.cumsum(np.bincount(p_row, minlength=n))]).astype(np.int64)
+    deg = np.diff(p_ptr)
+    ends = edges.ends
+    single = edges.single
     # Walks from row i: the sum of its neighbours' degrees.
-    walks = np.concatenate([[0.0], np.cumsum(a @ deg.astype(np.float64))])
+    walks = np.concatenate([[0], np.cumsum(np.bincount(p_row, weights=deg[p_col],
+                                                       minlength=n))])
     rows_limit = max(1, _PACK_LIMIT // max(n, 1))
-    parts_rows, parts_cols, parts_from, parts_until = [], [], [], []
-    start = 0
+    parts: list[tuple[np.ndarray, ...]] = []
+    more: list[tuple[np.ndarray, ...]] = []
+    direct: list[tuple[np.ndarray, np.ndarray]] = []
+    done, start = 0, 0
     while start < n:
         stop = int(np.searchsorted(walks, walks[start] + _TWO_HOP_BLOCK_WALKS, side="right")) - 1
         stop = min(max(stop, start + 1), n, start + rows_limit)
-        lo, hi = a.indptr[start], a.indptr[stop]
-        ent_i = np.repeat(np.arange(start, stop), deg[start:stop]) - start
-        ent_j, ent_d = a.indices[lo:hi], edge_day[lo:hi]
+        lo, hi = p_ptr[start], p_ptr[stop]
+        ent_j = p_col[lo:hi]
         cnt = deg[ent_j]
-        left = np.repeat(np.arange(len(ent_j)), cnt)
-        pos = a.indptr[ent_j][left] + (np.arange(len(left)) - np.repeat(np.cumsum(cnt) - cnt,
-                                                                          cnt))
-        i, k = ent_i[left], a.indices[pos]
+        left = np.repeat(np.arange(hi - lo), cnt) + lo
+        pos = p_ptr[ent_j][left - lo] + (np.arange(len(left)) - np.repeat(np.cumsum(cnt) - cnt,
+                                                                            cnt))
+        i, k = p_row[left] - start, p_col[pos]
         keep = k != i + start
-        i, k = i[keep], k[keep]
-        d = np.maximum(ent_d[left][keep], edge_day[pos][keep]).astype(np.int64)
-        del left, pos, keep
-        packed = np.sort(((i * n + k) << _DAY_BITS) | (d - ALWAYS))
-        pair = packed >> _DAY_BITS
-        first = np.r_[True, pair[1:] != pair[:-1]] if len(pair) else np.zeros(0, bool)
-        pair, since = pair[first], (packed[first] & ((1 << _DAY_BITS) - 1)) + ALWAYS
-        direct = ent_i.astype(np.int64) * n + ent_j  # sorted: csr rows, sorted indices
-        at = np.searchsorted(direct, pair)
-        found = at < len(direct)
-        found[found] = direct[at[found]] == pair[found]
-        until = np.full(len(pair), NEVER, np.int64)
-        until[found] = ent_d[at[found]]
-        keep = since < until
-        parts_rows.append(pair[keep] // n + start)
-        parts_cols.append(pair[keep] % n)
-        parts_from.append(since[keep].astype(np.int32))
-        parts_until.append(until[keep].astype(np.int32))
+        left, pos, i, k = left[keep], pos[keep], i[keep], k[keep]
+        since = np.maximum(p_start[left], p_start[pos]).astype(np.int64)
+        if ends:
+            until = np.minimum(p_end[left], p_end[pos])
+            pair, since, until = _union(i.astype(np.int64) * n + k, since, until)
+        else:
+            del left, pos
+            packed = np.sort(((i.astype(np.int64) * n + k) << _DAY_BITS) | (since - ALWAYS))
+            pair = packed >> _DAY_BITS
+            first = np.r_[True, pair[1:] != pair[:-1]] if len(pair) else np.zeros(0, bool)
+            pair = pair[first]
+            since = ((packed[first] & ((1 << _DAY_BITS) - 1)) + ALWAYS).astype(np.int32)
+            until = None
+        # the direct edge of each pair, if any: rows of a are sorted, columns within them
+        e_lo, e_hi = a.indptr[start], a.indptr[stop]
+        own = (np.repeat(np.arange(start, stop), np.diff(a.indptr[start:stop + 1])) - start
+               ).astype(np.int64) * n + a.indices[e_lo:e_hi]
+        at = np.searchsorted(own, pair)
+        found = at < len(own)
+        found[found] = own[at[found]] == pair[found]
+        edge = np.where(found, e_lo + at, -1)
+        # a path period within the direct edge's one period is never 2 hops
+        ok = edge >= 0
+        if single is not None:
+            ok[ok] = single[edge[ok]]
+        covered = ok.copy()
+        covered[ok] = edges.start[edge[ok]] <= since[ok]
+        if until is not None:  # then edges end too
+            covered[ok] &= until[ok] <= edges.end[edge[ok]]
+        distinct = np.r_[True, pair[1:] != pair[:-1]] if len(pair) else np.zeros(0, bool)
+        group = np.cumsum(distinct) - 1
+        open_ = np.bincount(group, weights=(~covered).astype(np.float64),
+                            minlength=int(distinct.sum())) > 0
+        kept = open_[group]
+        pair, since, edge = pair[kept], since[kept], edge[kept]
+        until = None if until is None else until[kept]
+        distinct = distinct[kept]
+        entry = np.cumsum(distinct) - 1 + done  # global entry of each period's pair
+        parts.append((pair[distinct] // n + start, pair[distinct] % n, since[distinct],
+                      None if until is None else until[distinct]))
+        if until is not None and not distinct.all():
+            more.append((entry[~distinct], since[~distinct], until[~distinct]))
+        has = distinct & (edge >= 0)
+        direct.append((entry[has], edge[has]))
+        done += int(distinct.sum())
         start = stop
-    rows = np.concatenate(parts_rows) if parts_rows else np.zeros(0, np.int64)
-    cols = np.concatenate(parts_cols) if parts_cols else np.zeros(0, np.int64)
+    rows = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int64)
+    cols = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, np.int64)
     indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n))]).astype(np.int64)
     mat = sp.csr_matrix((np.ones(len(rows), bool), cols, indptr), shape=(n, n))
-    return (mat, np.concatenate(parts_from) if parts_from else np.zeros(0, np.int32),
-            np.concatenate(parts_until) if parts_until else np.zeros(0, np.int32))
+    since = (np.concatenate([p[2] for p in parts]) if parts else np.zeros(0)).astype(np.int32)
+    if ends:
+        until = np.concatenate([p[3] for p in parts]).astype(np.int32) if parts \
+            else np.zeros(0, np.int32)
+        extra = tuple(np.concatenate(c) for c in zip(*more, strict=True)) if more else None
+        paths = _Periods(since, until if (until < NEVER).any() or extra else None,
+                         extra)
+    else:
+        paths = _Periods(since, None)
+    pairs = (np.concatenate([d[0] for d in direct]) if direct else np.zeros(0, np.int64),
+             np.concatenate([d[1] for d in direct]) if direct else np.zeros(0, np.int64))
+    return mat, paths, pairs

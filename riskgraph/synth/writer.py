@@ -105,6 +105,8 @@ def _roles(c: City) -> pa.Table:
             "role": take(ROLES, r.role),
             "share_pct": null_where(r.share_bp < 0, share),
             "since": dates(r.since),
+            # a registry's export of the current roles: none has ended
+            "until": pa.nulls(len(r.since), pa.string()),
         }
     )
 
