@@ -465,6 +465,12 @@ def test_a_new_legal_representative_ends_the_one_before() -> None:
         frames = make(2, ties=[tie("S0", "P", since=since), tie("S1", "P", since=since),
                                tie("S1", "Q", since=since)])
         assert build_links(frames).legal_reps.nnz == 3
+    # representatives named before the subject was registered: the later one runs it
+    frames = make(subjects=[subject("S0"), subject("S1", registered_on="2015-01-01")],
+                  ties=[tie("S0", "P"), tie("S1", "P", since="2010-01-01"),
+                        tie("S1", "Q", since="2012-01-01")])
+    links = build_links(frames)
+    assert links.legal_reps.nnz == 2 and links.adjacency.nnz == 0
     # a shareholder stays when a new legal representative comes
     frames = make(2, ties=[tie("S0", "P", "shareholder"), tie("S1", "P", "shareholder"),
                            tie("S1", "Q", since="2024-06-01")])
@@ -526,18 +532,23 @@ def test_the_graph_on_a_day_is_the_graph_built_from_what_existed_that_day(seed: 
     reg = frames.subjects.set_index("uscc")["registered_on"]
     ty = frames.ties
     # each role's first day and last day, row by row: from the later of its since and its
-    # subject's registration; to its until, or a later legal representative's first day
-    first = [max(x for x in (row.since, reg.get(row.subject_uscc)) if not pd.isna(x))
-             if not (pd.isna(row.since) and pd.isna(reg.get(row.subject_uscc))) else None
-             for row in ty.itertuples()]
+    # subject's registration; to its until, or a later legal representative's since (not
+    # before the registration)
+
+    def later(*days: pd.Timestamp | None) -> pd.Timestamp | None:
+        known = [x for x in days if not pd.isna(x)]
+        return max(known) if known else None
+
+    first = [later(row.since, reg.get(row.subject_uscc)) for row in ty.itertuples()]
     last = []
-    for i, row in enumerate(ty.itertuples()):
+    for row in ty.itertuples():
         ends = [row.until] if not pd.isna(row.until) else []
         if row.role == "legal_rep" and row.holder_kind == "person":
-            ends += [first[j] for j, other in enumerate(ty.itertuples())
+            ends += [later(other.since, reg.get(row.subject_uscc))
+                     for other in ty.itertuples()
                      if other.subject_uscc == row.subject_uscc and other.role == "legal_rep"
-                     and other.holder_kind == "person" and first[j] is not None
-                     and (first[i] is None or first[j] > first[i])]
+                     and other.holder_kind == "person" and not pd.isna(other.since)
+                     and (pd.isna(row.since) or other.since > row.since)]
         last.append(min(ends) if ends else None)
     earlier = None
     for t in pd.to_datetime(["2019-06-01", "2021-01-01", "2023-03-15", "2026-01-01"]):
@@ -546,7 +557,8 @@ def test_the_graph_on_a_day_is_the_graph_built_from_what_existed_that_day(seed: 
             return (pd.isna(r) | (r < t)) & col.notna().to_numpy()
 
         ok = existed(ty["subject_uscc"]) & np.array(
-            [(b is None or b < t) and (e is None or t <= e) for b, e in zip(first, last, strict=True)])
+            [(b is None or b < t) and (e is None or t <= e)
+             for b, e in zip(first, last, strict=True)])
         ok &= (ty["holder_kind"] == "person").to_numpy() | existed(ty["holder_key"])
         then = dataclasses.replace(
             frames, ties=ty[ok].assign(until=pd.NaT),

@@ -741,3 +741,34 @@ def test_roles_carry_the_day_they_ended(store: Store, tmp_path: Path,
     assert officers.loc[uscc(1), "until"] == pd.Timestamp("2023-06-30")
     assert officers[["since", "until"]].loc[[uscc(2), uscc(3)]].isna().to_numpy().tolist() \
         == [[False, True], [False, True]]
+
+
+def test_a_later_file_ends_or_renews_a_stored_role(store: Store, tmp_path: Path,
+                                                   pii_secret: bytes) -> None:
+    folder = small_city(tmp_path / "in", n=2)
+    write_csv(folder, "roles_officers.csv", [
+        {"subject_uscc": uscc(1), "holder_person_id": person_id(2), "role": "executive",
+         "since": "2019-03-01", "until": "2022-06-30"}])
+    run_load(store, folder, pii_secret)
+    query = ("MATCH (:Person)-[x:OFFICER_OF]->(:Subject {uscc: $u}) "
+             "RETURN toString(x.since), toString(x.until)")
+    assert store.rows(query, u=uscc(1)) == [("2019-03-01", "2022-06-30")]
+    # the holder came back: this year's current-roles file has no until column
+    later = tmp_path / "later"
+    write_csv(later, "roles_2024.csv", [
+        {"subject_uscc": uscc(1), "holder_person_id": person_id(2), "role": "executive",
+         "since": "2024-03-01"}])
+    assert run_load(store, later, pii_secret).reconciles
+    assert store.rows(query, u=uscc(1)) == [("2024-03-01", None)]
+    # and left again: a file with only the day of leaving keeps the day of coming
+    write_csv(later, "roles_2024.csv", [
+        {"subject_uscc": uscc(1), "holder_person_id": person_id(2), "role": "executive",
+         "until": "2025-01-31"}])
+    run_load(store, later, pii_secret)
+    assert store.rows(query, u=uscc(1)) == [("2024-03-01", "2025-01-31")]
+    # an until before the stored since cannot stand
+    write_csv(later, "roles_2024.csv", [
+        {"subject_uscc": uscc(1), "holder_person_id": person_id(2), "role": "executive",
+         "until": "2023-01-31"}])
+    run_load(store, later, pii_secret)
+    assert store.rows(query, u=uscc(1)) == [("2024-03-01", None)]

@@ -238,7 +238,8 @@ KINDS: dict[str, Kind] = {
             role=("职务", "角色"),
             share_pct=("持股比例", "出资比例"),
             since=("任职日期", "任职时间", "任职起始日期"),
-            until=("离任日期", "卸任日期", "退出日期", "任职终止日期", "离职日期"),
+            # not 任职终止日期: often the end of the term of office, not the day of leaving
+            until=("离任日期", "卸任日期", "退出日期", "离职日期"),
         ),
     ),
     "complaints": Kind(

@@ -59,7 +59,9 @@ ROLE_TYPES = {"shareholder": "HOLDS", "legal_rep": "LEGAL_REP_OF", "executive": 
 def role_query(holder_kind: str, role: str, create: bool) -> str:
     """Return the query of one (holder kind, role) group of role rows: CREATE for new
     roles, MERGE for roles already in the store. Only the columns a file carries are set
-    (``pct``, ``since``): a later file without them leaves them alone."""
+    (``pct``, ``since``, ``until``): a later file without them leaves them alone, except
+    that a stored ``until`` before the role's (new) ``since`` is removed: the holder left
+    and came back, as a current-roles export without the column says."""
     label, key, rel = HOLDER_LABELS[holder_kind], HOLDER_KEYS[holder_kind], ROLE_TYPES[role]
     if rel == "OFFICER_OF":
         pattern = f"(h)-[x:{rel} {{role: r.role}}]->(s)"
@@ -70,7 +72,8 @@ def role_query(holder_kind: str, role: str, create: bool) -> str:
     return (
         f"UNWIND $rows AS r MATCH (h:{label} {{{key}: r.holder}}) "
         "MATCH (s:Subject {uscc: r.subject}) "
-        f"{'CREATE' if create else 'MERGE'} {pattern} SET x += r.props"
+        f"{'CREATE' if create else 'MERGE'} {pattern} SET x += r.props "
+        "SET x.until = CASE WHEN x.until < x.since THEN null ELSE x.until END"
     )
 
 

@@ -12,7 +12,7 @@ otherwise glue unrelated subjects into one cluster. Capped identifiers are count
 never capped.
 
 Every part of the graph is dated: an edge, a tie to a person and a 2-hop pair exist
-from the day the later of their facts happened (both subjects registered, both roles'
+from the day after the later of their facts happened (both subjects registered, both roles'
 ``since``) until a role they stand on ends (its ``until``; a legal representative's also
 when a later one of the same subject begins, ``role_periods``), so ``Links.at(t)`` is the
 graph as it stood on day t: point-in-time features see no subject, role or path that came
@@ -81,7 +81,8 @@ class Links:
         fact, ended roles link nobody.
 
         The hub cap judges an identifier by all the subjects that ever shared it: one
-        that links 40 subjects today links nobody on any day, even while it had 20.
+        that links 40 subjects today links nobody on any day, even while it had 20, and
+        a person who held roles in 40 subjects one after another links none of them.
 
         The matrices of a past day share their index arrays with the whole structure (do
         not change them in place) and hold explicit zeros for what does not exist yet, so
@@ -307,28 +308,31 @@ def role_periods(ties: pd.DataFrame, subj: np.ndarray, registered: np.ndarray
     began < t <= ended), for ties of subjects at positions ``subj`` (-1: unknown).
 
     A role begins on its ``since``, not before its subject is registered (ALWAYS when
-    neither is known). It ends on its ``until``; a legal representative's also on the
-    day a later one of the same subject begins, since a subject has one legal
-    representative at a time (roles begun the same day, or undated, end none of each
-    other). ``ended`` is None when no role ends."""
+    neither is known). It ends on its ``until``; a legal representative's also when a
+    later one of the same subject begins (by ``since``, undated the oldest; not before
+    the registration), since a subject has one legal representative at a time (roles
+    begun the same day, or undated, end none of each other). ``ended`` is None when no
+    role ends."""
     since = _days(ties["since"]) if "since" in ties else np.full(len(ties), ALWAYS, np.int32)
     known = subj >= 0
-    began = np.where(known, np.maximum(since, registered[np.where(known, subj, 0)]), since)
+    reg = np.where(known, registered[np.where(known, subj, 0)], ALWAYS)
+    began = np.maximum(since, reg)
     until = _days(ties["until"], NEVER) if "until" in ties \
         else np.full(len(ties), NEVER, np.int32)
     legal = np.flatnonzero(known & (ties["role"].astype(str).to_numpy() == "legal_rep")
-                           & (ties["holder_kind"].astype(str).to_numpy() == "person"))
-    order = legal[np.lexsort((began[legal], subj[legal]))]
-    s, b = subj[order], began[order]
-    # the next later start of the same subject: of the next run of equal (subject, start)
+                           & (ties["holder_kind"].astype(str).to_numpy() == "person")
+                           & ties["holder_key"].notna().to_numpy())
+    order = legal[np.lexsort((since[legal], subj[legal]))]
+    s, b = subj[order], since[order]
+    # the next later since of the same subject: of the next run of equal (subject, since)
     new_run = np.r_[True, (s[1:] != s[:-1]) | (b[1:] != b[:-1])] if len(s) else s.astype(bool)
     run = np.cumsum(new_run) - 1
-    run_subj, run_start = s[new_run], b[new_run]
-    successor = np.r_[run_start[1:], NEVER] if len(run_start) else run_start
-    successor = np.where(np.r_[run_subj[1:] == run_subj[:-1], False], successor, NEVER) \
-        if len(run_start) else successor
+    run_subj, run_since = s[new_run], b[new_run]
+    same = np.r_[run_subj[1:] == run_subj[:-1], False] if len(run_subj) else run_subj
+    successor = np.where(same, np.r_[run_since[1:], NEVER], NEVER) if len(run_subj) \
+        else run_since
     ended = until.copy()
-    ended[order] = np.minimum(until[order], successor[run])
+    ended[order] = np.minimum(until[order], np.maximum(successor[run], reg[order]))
     return began.astype(np.int32), ended if (ended < NEVER).any() else None
 
 
@@ -509,6 +513,12 @@ def _union(key: np.ndarray, start: np.ndarray, end: np.ndarray | None
             np.maximum.reduceat(end, at).astype(np.int32))
 
 
+def _runs(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct values of a sorted array, and the run each element is in."""
+    new = np.r_[True, key[1:] != key[:-1]] if len(key) else np.zeros(0, bool)
+    return key[new], np.cumsum(new) - 1
+
+
 def _dated_incidence(rows: np.ndarray, cols: np.ndarray, start: np.ndarray,
                      end: np.ndarray | None, n: int, m: int) -> tuple[sp.csr_matrix, _Periods]:
     """0/1 matrix of the valid (row, col) pairs that ever exist, with their periods."""
@@ -516,7 +526,7 @@ def _dated_incidence(rows: np.ndarray, cols: np.ndarray, start: np.ndarray,
     key = rows[ok].astype(np.int64) * max(m, 1) + cols[ok]
     key, start, end = _union(key, np.asarray(start)[ok],
                              None if end is None else np.asarray(end)[ok])
-    keys, entry = np.unique(key, return_inverse=True)
+    keys, entry = _runs(key)
     r, c = keys // max(m, 1), keys % max(m, 1)
     indptr = np.concatenate([[0], np.cumsum(np.bincount(r, minlength=n))]).astype(np.int64)
     mat = sp.csr_matrix((np.ones(len(keys)), c, indptr), shape=(n, m))
@@ -558,8 +568,7 @@ def _date_edges(n: int, a: np.ndarray, b: np.ndarray, kind: np.ndarray, start: n
     k = len(EDGE_KINDS)
     start = np.maximum(start, np.maximum(registered[a], registered[b]))
     slot, start, end = _union((a.astype(np.int64) * n + b) * k + kind, start, end)
-    key = slot // k
-    keys, edge = np.unique(key, return_inverse=True)
+    keys, edge = _runs(slot // k)
     rows, cols = keys // n, keys % n
     bits = np.zeros(len(keys), np.uint8)
     np.bitwise_or.at(bits, edge, (1 << (slot % k)).astype(np.uint8))
@@ -567,7 +576,12 @@ def _date_edges(n: int, a: np.ndarray, b: np.ndarray, kind: np.ndarray, start: n
     adjacency = sp.csr_matrix((np.ones(len(keys)), cols, indptr), shape=(n, n))
     kinds = sp.csr_matrix((bits, cols, indptr), shape=(n, n))
     kind_periods = _Periods.of(edge * k + slot % k, start, end, len(keys) * k)
-    edge_periods = _Periods.of(*_union(edge, start, end), len(keys))
+    if end is None:  # an edge begins with its first kind
+        firsts = np.flatnonzero(np.r_[True, edge[1:] != edge[:-1]]) if len(edge) else edge
+        edge_periods = _Periods(np.minimum.reduceat(start, firsts) if len(edge)
+                                else np.zeros(0, np.int32), None)
+    else:
+        edge_periods = _Periods.of(*_union(edge, start, end), len(keys))
     return adjacency, kinds, edge_periods, kind_periods
 
 
