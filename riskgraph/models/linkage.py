@@ -71,6 +71,7 @@ class Links:
     capped: dict[str, int]  # identifiers shared by more than hub_cap subjects, per kind
     dated: _Dated | None = None  # the whole structure with its days, for ``at``
     as_of: int | None = None  # the day (days since 1970) of this view; None: every fact
+    stable: np.ndarray | None = None  # components of the edges that never end, this day
 
     def at(self, day: int | None, after: Links | None = None) -> Links:
         """The graph as it stood on ``day`` (days since 1970; None: with every fact): an
@@ -89,8 +90,8 @@ class Links:
         a view costs a few vectorised comparisons and one connected-components pass; the
         view of ``None`` owns its arrays and holds no zeros. Given the view of an earlier
         day (``after``), components are that view's merged through the edges begun since,
-        which is the same partition at a fraction of the cost while no role ever ends
-        (links then only ever begin; otherwise they are computed afresh)."""
+        which is the same partition at a fraction of the cost: links that never end only
+        ever begin, and those that do end (roles with an end) are merged in anew."""
         d = self.dated
         if d is None:
             raise ValueError("these links carry no dates: build them with build_links")
@@ -120,21 +121,21 @@ class Links:
             "persons": keep(d.persons, d.person_periods.live(t)),
             "legal_reps": keep(d.legal_reps, d.legal_rep_periods.live(t)),
         }
+        # Components: those of the lasting edges (which only ever begin) are merged from
+        # the earlier view's through the edges begun since, or found afresh; the edges
+        # that end at some time are merged in on top, each day anew.
+        lasting = d.lasting
         if after is not None and after.as_of is not None and day is not None \
-                and after.as_of <= t and after.dated is d and not d.edges.ends:
-            begun = np.flatnonzero((d.edges.start >= after.as_of) & (d.edges.start < t))
-            labels = after.component
-            m = int(labels.max()) + 1 if len(labels) else 0
-            merge = sp.csr_matrix((np.ones(len(begun)), (labels[d.edge_row[begun]],
-                                                         labels[a.indices[begun]])),
-                                  shape=(m, m))
-            _, merged = connected_components(merge, directed=False)
-            component = merged[labels]
+                and after.as_of <= t and after.dated is d and after.stable is not None:
+            begun = (d.edges.start >= after.as_of) & (d.edges.start < t)
+            stable = _merge(after.stable, d.edge_row, a.indices,
+                            begun if lasting is None else begun & lasting)
         else:
-            live = adjacency if day is None else adjacency.copy()
-            live.eliminate_zeros()
-            _, component = connected_components(live, directed=False)
-        return replace(self, **views, component=component.astype(np.int64),
+            stable = _merge(np.arange(a.shape[0]), d.edge_row, a.indices,
+                            edge_on if lasting is None else edge_on & lasting)
+        component = stable if lasting is None \
+            else _merge(stable, d.edge_row, a.indices, edge_on & ~lasting)
+        return replace(self, **views, component=component, stable=stable,
                        as_of=None if day is None else t)
 
     def shared_by(self, name: str, exists: np.ndarray,
@@ -280,8 +281,14 @@ def build_links(frames: GraphFrames, hub_cap: int = DEFAULT_HUB_CAP) -> Links:
     )
     two_hop, paths, direct_pairs = _dated_two_hop(adjacency, edge_periods)
     edge_row = np.repeat(np.arange(n, dtype=np.int32), np.diff(adjacency.indptr))
-    dated = _Dated(registered, adjacency, edge_row, edge_periods, kind_periods, two_hop, paths,
-                   direct_pairs, persons, person_periods, legal_reps, legal_periods)
+    lasting = None
+    if edge_periods.ends:
+        lasting = edge_periods.end == NEVER
+        if edge_periods.more is not None:
+            lasting[edge_periods.more[0]] = False
+    dated = _Dated(registered, adjacency, edge_row, edge_periods, lasting, kind_periods,
+                   two_hop, paths, direct_pairs, persons, person_periods, legal_reps,
+                   legal_periods)
     links = Links(
         usccs=usccs, adjacency=adjacency, kinds=kinds, two_hop=two_hop,
         component=np.zeros(n, np.int64), persons=persons, legal_reps=legal_reps,
@@ -294,6 +301,18 @@ def build_links(frames: GraphFrames, hub_cap: int = DEFAULT_HUB_CAP) -> Links:
         links.component.max() + 1 if n else 0, capped,
     )
     return links
+
+
+def _merge(labels: np.ndarray, rows: np.ndarray, cols: np.ndarray,
+           mask: np.ndarray) -> np.ndarray:
+    """Component labels (0 .. k-1) of ``labels`` joined through the edges (rows, cols)
+    selected by ``mask``."""
+    pick = np.flatnonzero(mask)
+    m = int(labels.max()) + 1 if len(labels) else 0
+    joins = sp.csr_matrix((np.ones(len(pick)), (labels[rows[pick]],
+                                                        labels[cols[pick]])), shape=(m, m))
+    _, merged = connected_components(joins, directed=False)
+    return merged[labels].astype(np.int64)
 
 
 def _days(col: pd.Series, missing: int = ALWAYS) -> np.ndarray:
@@ -475,6 +494,7 @@ class _Dated:
     adjacency: sp.csr_matrix  # every edge that ever exists
     edge_row: np.ndarray  # the row of each entry (the column is adjacency.indices)
     edges: _Periods  # per entry of adjacency: while any of its kinds exists
+    lasting: np.ndarray | None  # per entry: one period, never ending (None: every entry)
     kinds: _Periods  # per (entry, edge kind), flat: entry * len(EDGE_KINDS) + kind
     two_hop: sp.csr_matrix  # pairs ever at exactly 2 hops
     paths: _Periods  # per entry of two_hop: while a path i - j - k exists ...
