@@ -505,6 +505,21 @@ def test_two_hops_end_with_a_path_and_begin_when_a_direct_link_ends() -> None:
     assert at(frames, D(2023, 7, 1), "S0")[cols].tolist() == [1, 1]
 
 
+def test_components_are_not_merged_from_a_later_or_foreign_view() -> None:
+    frames = make(3, ties=[tie("S0", "P", "executive", since="2020-01-01"),
+                           tie("S1", "P", "executive", since="2020-01-01"),
+                           tie("S1", "Q", "executive", until="2020-06-01"),
+                           tie("S2", "Q", "executive")])
+    links, other = build_links(frames), build_links(frames)
+    early, late = day_of(D(2019, 1, 1)), day_of(D(2021, 1, 1))
+    assert links.at(early, after=links.at(late)).component.tolist() == [0, 1, 1]
+    assert links.at(early, after=other.at(late)).component.tolist() == [0, 1, 1]
+    # an earlier view of other frames is not merged from either
+    foreign = build_links(make(3, ties=[tie("S0", "R", "executive"),
+                                        tie("S2", "R", "executive")]))
+    assert links.at(late, after=foreign.at(early)).component.tolist() == [0, 0, 1]
+
+
 @pytest.mark.parametrize("seed", [1, 2, 3, 4])
 def test_the_graph_on_a_day_is_the_graph_built_from_what_existed_that_day(seed: int) -> None:
     rng = np.random.default_rng(seed)

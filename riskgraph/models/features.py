@@ -8,8 +8,9 @@ exact for every (subject, t); in ``inspection_features`` graph context is comput
 snapshot dates (month starts by default) and each inspection takes the latest snapshot
 on or before its day, which can only drop facts, never add later ones. The link graph is
 the one of day t (``Links.at``): an edge, a tie to a person, a path of two hops and a
-connected component exist only through subjects registered and roles begun before t, and
-a subject registered after t has no features as of t. Addresses and phones carry no dates
+connected component exist only through subjects registered and roles begun before t and
+not ended (``until``, or a legal representative's successor: ``linkage.role_periods``),
+and a subject registered after t has no features as of t. Addresses and phones carry no dates
 in the exports, so a subject's address and phone are today's. ``industry_share`` is the
 industry's share of the subjects that existed at t. ``status`` is not used: it is today's
 status, not t's.

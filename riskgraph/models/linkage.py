@@ -71,7 +71,7 @@ class Links:
     capped: dict[str, int]  # identifiers shared by more than hub_cap subjects, per kind
     dated: _Dated | None = None  # the whole structure with its days, for ``at``
     as_of: int | None = None  # the day (days since 1970) of this view; None: every fact
-    stable: np.ndarray | None = None  # components of the edges that never end, this day
+    stable: np.ndarray | None = None  # components of the lasting edges begun by this day
 
     def at(self, day: int | None, after: Links | None = None) -> Links:
         """The graph as it stood on ``day`` (days since 1970; None: with every fact): an
@@ -87,11 +87,13 @@ class Links:
 
         The matrices of a past day share their index arrays with the whole structure (do
         not change them in place) and hold explicit zeros for what does not exist yet, so
-        a view costs a few vectorised comparisons and one connected-components pass; the
-        view of ``None`` owns its arrays and holds no zeros. Given the view of an earlier
+        a view costs a few vectorised comparisons and one connected-components pass (two
+        when some link ends); the view of ``None`` owns its arrays and holds no zeros.
+        Given the view of an earlier
         day (``after``), components are that view's merged through the edges begun since,
         which is the same partition at a fraction of the cost: links that never end only
-        ever begin, and those that do end (roles with an end) are merged in anew."""
+        ever begin, and those that do not last (an edge whose every tie ends, or that
+        ended and began again) are merged in anew."""
         d = self.dated
         if d is None:
             raise ValueError("these links carry no dates: build them with build_links")
