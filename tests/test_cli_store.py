@@ -9,8 +9,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
+
 from riskgraph.graph import embedded
-from tests.factories import small_city, uscc, write_csv
+from tests.factories import person_id, small_city, uscc, write_csv
 
 
 def riskgraph(env: dict[str, str], *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
@@ -50,6 +52,27 @@ def test_db_lifecycle_and_load(tmp_path: Path) -> None:
         assert reload.returncode == 0, reload.stdout
         nodes = [line for line in load.stdout.splitlines() if line.startswith("graph:")]
         assert nodes == [line for line in reload.stdout.splitlines() if line.startswith("graph:")]
+        # this year's roles: person 1 took subject 2 over from person 2 in June 2024
+        # (person 2's old row stays in the store; person 2 is also an officer of subject
+        # 3), person 3 was an officer of subjects 1 and 3 until 2023
+        changes = tmp_path / "changes"
+        write_csv(changes, "roles_2024.csv", [
+            {"subject_uscc": uscc(2), "holder_person_id": person_id(1), "role": "legal_rep",
+             "since": "2024-06-01"},
+            {"subject_uscc": uscc(3), "holder_person_id": person_id(2), "role": "executive",
+             "since": "2019-01-01"},
+            *[{"subject_uscc": uscc(i), "holder_person_id": person_id(3), "role": "executive",
+               "since": "2019-01-01", "until": "2023-12-31"} for i in (1, 3)]])
+        assert riskgraph(env, "load", str(changes)).returncode == 0
+        linked = []
+        for day in ("2023-06-01", "2024-03-01", "2024-07-01"):
+            out = tmp_path / f"features_{day}.parquet"
+            run = riskgraph(env, "features", "--as-of", day, "--out", str(out))
+            assert run.returncode == 0, run.stderr
+            f = pd.read_parquet(out)
+            linked.append([*f.loc[uscc(1), ["linked_subjects_1hop", "legal_rep_other_subjects"]],
+                           f.loc[uscc(3), "linked_subjects_1hop"]])
+        assert linked == [[1, 0, 2], [0, 0, 1], [1, 1, 0]]
         # a file rejected whole fails the command (exit 1), though the rest loads
         write_csv(folder, "complaints_2025.csv", [{"complaint_id": "C99", "received_on": "2025-01-01"}])
         partial = riskgraph(env, "load", str(folder))
