@@ -167,6 +167,27 @@ def test_networkx_view_of_the_link_graph() -> None:
         links.to_networkx(["S9"])
 
 
+def test_an_investigators_graph_shows_former_links_when_asked() -> None:
+    # P was an officer of S0 and S1 until the end of 2023; Q took S1 over from R in 2024;
+    # R also runs S2
+    frames = make(3, ties=[tie("S0", "P", "executive"),
+                           tie("S1", "P", "executive", until="2023-12-31"),
+                           tie("S1", "R"), tie("S2", "R"), tie("S1", "Q", since="2024-03-01")])
+    links = build_links(frames)
+    assert set(links.to_networkx(["S0"])) == {"S0"}
+    ego = links.to_networkx(["S0"], hops=2, former=True)
+    assert set(ego) == {"S0", "S1", "S2"}
+    assert ego.edges["S0", "S1"] == {"kinds": ["person"], "current": False,
+                                     "ended": "2023-12-31"}
+    assert ego.edges["S1", "S2"] == {"kinds": ["person"], "current": False,
+                                     "ended": "2024-03-01"}
+    # a past day's view: what held then is current, what came later is not there
+    then = links.at(day_of(D(2023, 6, 1))).to_networkx(["S0"], hops=2, former=True)
+    assert then.edges["S0", "S1"] == {"kinds": ["person"], "current": True}
+    assert then.edges["S1", "S2"]["current"]
+    assert links.to_networkx(former=True).number_of_edges() == 2
+
+
 def test_legal_reps_other_company_seriously_penalised() -> None:
     frames = make(
         3,

@@ -165,7 +165,8 @@ class Links:
         """Size of each subject's component (structural, all subjects)."""
         return np.bincount(self.component)[self.component]
 
-    def to_networkx(self, around: Sequence[str] | None = None, hops: int = 2) -> nx.Graph:
+    def to_networkx(self, around: Sequence[str] | None = None, hops: int = 2,
+                    former: bool = False) -> nx.Graph:
         """The link graph as a networkx ``Graph``, for analysis and drawing.
 
         With ``around`` (USCCs), only the subjects within ``hops`` links of them (their
@@ -175,13 +176,31 @@ class Links:
         ``EDGE_KINDS`` order (a pair of subjects can share a person *and* an address).
         Unknown USCCs raise KeyError. The whole graph of a past day's view (``at``) leaves
         out the subjects not registered by then.
+
+        With ``former``, the links that held before this view's day and hold no more (a
+        role ended, a legal representative replaced: who ran this business before?) are
+        in the graph too, and followed out to ``hops``: every edge then carries
+        ``current`` (False for a former link) and ``kinds`` of all it has been by the
+        view's day, and a former link ``ended``, the last day it held (ISO date).
         """
         if isinstance(around, str):
             around = [around]
+        d = self.dated
+        if former and d is None:
+            raise ValueError("these links carry no dates: build them with build_links")
+        t = NEVER if self.as_of is None else self.as_of
+        if former:  # every edge begun by the view's day, indexed by its entry (+1)
+            began = d.edges.start < t
+            entry = sp.csr_matrix((np.where(began, np.arange(1, len(began) + 1), 0),
+                                   d.adjacency.indices, d.adjacency.indptr),
+                                  shape=d.adjacency.shape)
+            reach = entry
+        else:
+            reach = self.adjacency
         if around is None:
             nodes = np.arange(len(self.usccs))
-            if self.as_of is not None and self.dated is not None:  # who existed that day
-                nodes = nodes[self.dated.registered < self.as_of]
+            if self.as_of is not None and d is not None:  # who existed that day
+                nodes = nodes[d.registered < self.as_of]
         else:
             start = lookup(self.usccs, pd.Series(list(around), dtype="str"))
             if (start < 0).any():
@@ -191,25 +210,44 @@ class Links:
             seen[start] = True
             frontier = np.unique(start)
             for _ in range(hops):
-                near = self.adjacency[frontier]
+                near = reach[frontier]
                 nxt = np.unique(near.indices[near.data != 0])
                 frontier = nxt[~seen[nxt]]
                 seen[frontier] = True
                 if not len(frontier):
                     break
             nodes = np.flatnonzero(seen)
-        sub = self.kinds[nodes][:, nodes].tocoo()
-        upper = (sub.row < sub.col) & (sub.data != 0)  # a dated view holds explicit zeros
         names = sorted(EDGE_KINDS, key=EDGE_KINDS.get)
-        kind_names = {int(b): [k for k in names if b & EDGE_KINDS[k]]
-                      for b in np.unique(sub.data[upper])}
         graph = nx.Graph()
         labels = self.usccs.to_numpy()[nodes]
         graph.add_nodes_from((u, {"component": int(c)})
                              for u, c in zip(labels, self.component[nodes], strict=True))
-        graph.add_edges_from(
-            (labels[i], labels[j], {"kinds": kind_names[int(b)]})
-            for i, j, b in zip(sub.row[upper], sub.col[upper], sub.data[upper], strict=True))
+        if not former:
+            sub = self.kinds[nodes][:, nodes].tocoo()
+            upper = (sub.row < sub.col) & (sub.data != 0)  # a dated view holds explicit zeros
+            kind_names = {int(b): [k for k in names if b & EDGE_KINDS[k]]
+                          for b in np.unique(sub.data[upper])}
+            graph.add_edges_from(
+                (labels[i], labels[j], {"kinds": kind_names[int(b)]})
+                for i, j, b in zip(sub.row[upper], sub.col[upper], sub.data[upper],
+                                   strict=True))
+            return graph
+        sub = entry[nodes][:, nodes].tocoo()
+        upper = (sub.row < sub.col) & (sub.data != 0)
+        rows, cols, edges = sub.row[upper], sub.col[upper], sub.data[upper] - 1
+        bits = np.packbits(d.kinds.start.reshape(-1, len(EDGE_KINDS))[edges] < t, axis=1,
+                           bitorder="little").ravel()
+        live = d.edges.live(t)[edges]
+        at, p_start, p_end = d.edges.flat()
+        over = (p_end < t) & (p_start < t)  # periods that had ended by the view's day
+        last = np.full(len(d.edges.start), ALWAYS, np.int64)
+        np.maximum.at(last, at[over], p_end[over])
+        for i, j, e, b, on in zip(rows, cols, edges, bits, live, strict=True):
+            attrs: dict[str, object] = {"kinds": [k for k in names if b & EDGE_KINDS[k]],
+                                        "current": bool(on)}
+            if not on:
+                attrs["ended"] = str(np.datetime64(int(last[e]), "D"))
+            graph.add_edge(labels[i], labels[j], **attrs)
         return graph
 
     def edge_counts(self) -> dict[str, int]:
