@@ -745,30 +745,24 @@ def test_roles_carry_the_day_they_ended(store: Store, tmp_path: Path,
 
 def test_a_later_file_ends_or_renews_a_stored_role(store: Store, tmp_path: Path,
                                                    pii_secret: bytes) -> None:
-    folder = small_city(tmp_path / "in", n=2)
-    write_csv(folder, "roles_officers.csv", [
-        {"subject_uscc": uscc(1), "holder_person_id": person_id(2), "role": "executive",
-         "since": "2019-03-01", "until": "2022-06-30"}])
-    run_load(store, folder, pii_secret)
+    def load_role(folder: Path, **days: str) -> None:
+        # person 2 as an executive of subject 1, with the given since / until columns
+        write_csv(folder, "roles_officers.csv", [
+            {"subject_uscc": uscc(1), "holder_person_id": person_id(2), "role": "executive",
+             **days}])
+        assert run_load(store, folder, pii_secret).reconciles
+
+    load_role(small_city(tmp_path / "in", n=2), since="2019-03-01", until="2022-06-30")
     query = ("MATCH (:Person)-[x:OFFICER_OF]->(:Subject {uscc: $u}) "
              "RETURN toString(x.since), toString(x.until)")
     assert store.rows(query, u=uscc(1)) == [("2019-03-01", "2022-06-30")]
-    # the holder came back: this year's current-roles file has no until column
     later = tmp_path / "later"
-    write_csv(later, "roles_2024.csv", [
-        {"subject_uscc": uscc(1), "holder_person_id": person_id(2), "role": "executive",
-         "since": "2024-03-01"}])
-    assert run_load(store, later, pii_secret).reconciles
+    # the holder came back: this year's current-roles file has no until column
+    load_role(later, since="2024-03-01")
     assert store.rows(query, u=uscc(1)) == [("2024-03-01", None)]
     # and left again: a file with only the day of leaving keeps the day of coming
-    write_csv(later, "roles_2024.csv", [
-        {"subject_uscc": uscc(1), "holder_person_id": person_id(2), "role": "executive",
-         "until": "2025-01-31"}])
-    run_load(store, later, pii_secret)
+    load_role(later, until="2025-01-31")
     assert store.rows(query, u=uscc(1)) == [("2024-03-01", "2025-01-31")]
     # an until before the stored since cannot stand
-    write_csv(later, "roles_2024.csv", [
-        {"subject_uscc": uscc(1), "holder_person_id": person_id(2), "role": "executive",
-         "until": "2023-01-31"}])
-    run_load(store, later, pii_secret)
+    load_role(later, until="2023-01-31")
     assert store.rows(query, u=uscc(1)) == [("2024-03-01", None)]

@@ -114,7 +114,7 @@ def load_folder(store: Store, folder: Path, options: LoadOptions) -> LoadReport:
 
 def _existing(store: Store, kind: str) -> set[str]:
     """The keys of ``kind`` already in the store (read once per load: at city scale the
-    subjects' and persons' keys take 3 s as collected lists, 24 s a record per row)."""
+    subjects' and persons' keys take 3-4 s as collected lists, 23-24 s a record per row)."""
     return {key for match, expr in q.EXISTING_KEYS[kind]
             for key in store.collected(match, expr, what=f"existing {kind} keys")}
 

@@ -89,11 +89,10 @@ class Links:
         not change them in place) and hold explicit zeros for what does not exist yet, so
         a view costs a few vectorised comparisons and one connected-components pass (two
         when some link ends); the view of ``None`` owns its arrays and holds no zeros.
-        Given the view of an earlier
-        day (``after``), components are that view's merged through the edges begun since,
-        which is the same partition at a fraction of the cost: links that never end only
-        ever begin, and those that do not last (an edge whose every tie ends, or that
-        ended and began again) are merged in anew."""
+        Given the view of an earlier day (``after``), components are that view's merged
+        through the edges begun since, which is the same partition at a fraction of the
+        cost: links that never end only ever begin, and those that do not last (an edge
+        whose every tie ends, or that ended and began again) are merged in anew."""
         d = self.dated
         if d is None:
             raise ValueError("these links carry no dates: build them with build_links")
@@ -189,7 +188,7 @@ class Links:
         if former and d is None:
             raise ValueError("these links carry no dates: build them with build_links")
         t = NEVER if self.as_of is None else self.as_of
-        if former:  # every edge begun by the view's day, indexed by its entry (+1)
+        if former:  # every edge begun by the view's day, as its entry + 1
             began = d.edges.start < t
             entry = sp.csr_matrix((np.where(began, np.arange(1, len(began) + 1), 0),
                                    d.adjacency.indices, d.adjacency.indptr),
@@ -217,36 +216,29 @@ class Links:
                 if not len(frontier):
                     break
             nodes = np.flatnonzero(seen)
+        if former:  # entries +1 of the edges begun by the view's day
+            sub = entry[nodes][:, nodes].tocoo()
+            upper = (sub.row < sub.col) & (sub.data != 0)
+            edges = sub.data[upper] - 1
+            bits = np.packbits(d.kinds.start.reshape(-1, len(EDGE_KINDS))[edges] < t, axis=1,
+                               bitorder="little").ravel()
+            live, ended = d.edges.live(t)[edges], d.edges.ended_before(t)[edges]
+        else:
+            sub = self.kinds[nodes][:, nodes].tocoo()
+            upper = (sub.row < sub.col) & (sub.data != 0)  # a dated view holds explicit zeros
+            bits = sub.data[upper]
         names = sorted(EDGE_KINDS, key=EDGE_KINDS.get)
+        kind_names = {int(b): [k for k in names if b & EDGE_KINDS[k]] for b in np.unique(bits)}
         graph = nx.Graph()
         labels = self.usccs.to_numpy()[nodes]
         graph.add_nodes_from((u, {"component": int(c)})
                              for u, c in zip(labels, self.component[nodes], strict=True))
-        if not former:
-            sub = self.kinds[nodes][:, nodes].tocoo()
-            upper = (sub.row < sub.col) & (sub.data != 0)  # a dated view holds explicit zeros
-            kind_names = {int(b): [k for k in names if b & EDGE_KINDS[k]]
-                          for b in np.unique(sub.data[upper])}
-            graph.add_edges_from(
-                (labels[i], labels[j], {"kinds": kind_names[int(b)]})
-                for i, j, b in zip(sub.row[upper], sub.col[upper], sub.data[upper],
-                                   strict=True))
-            return graph
-        sub = entry[nodes][:, nodes].tocoo()
-        upper = (sub.row < sub.col) & (sub.data != 0)
-        rows, cols, edges = sub.row[upper], sub.col[upper], sub.data[upper] - 1
-        bits = np.packbits(d.kinds.start.reshape(-1, len(EDGE_KINDS))[edges] < t, axis=1,
-                           bitorder="little").ravel()
-        live = d.edges.live(t)[edges]
-        at, p_start, p_end = d.edges.flat()
-        over = (p_end < t) & (p_start < t)  # periods that had ended by the view's day
-        last = np.full(len(d.edges.start), ALWAYS, np.int64)
-        np.maximum.at(last, at[over], p_end[over])
-        for i, j, e, b, on in zip(rows, cols, edges, bits, live, strict=True):
-            attrs: dict[str, object] = {"kinds": [k for k in names if b & EDGE_KINDS[k]],
-                                        "current": bool(on)}
-            if not on:
-                attrs["ended"] = str(np.datetime64(int(last[e]), "D"))
+        for at, (i, j, b) in enumerate(zip(sub.row[upper], sub.col[upper], bits, strict=True)):
+            attrs: dict[str, object] = {"kinds": kind_names[int(b)]}
+            if former:
+                attrs["current"] = bool(live[at])
+                if not live[at]:
+                    attrs["ended"] = str(np.datetime64(int(ended[at]), "D"))
             graph.add_edge(labels[i], labels[j], **attrs)
         return graph
 
@@ -321,14 +313,9 @@ def build_links(frames: GraphFrames, hub_cap: int = DEFAULT_HUB_CAP) -> Links:
     )
     two_hop, paths, direct_pairs = _dated_two_hop(adjacency, edge_periods)
     edge_row = np.repeat(np.arange(n, dtype=np.int32), np.diff(adjacency.indptr))
-    lasting = None
-    if edge_periods.ends:
-        lasting = edge_periods.end == NEVER
-        if edge_periods.more is not None:
-            lasting[edge_periods.more[0]] = False
-    dated = _Dated(registered, adjacency, edge_row, edge_periods, lasting, kind_periods,
-                   two_hop, paths, direct_pairs, persons, person_periods, legal_reps,
-                   legal_periods)
+    dated = _Dated(registered, adjacency, edge_row, edge_periods, edge_periods.lasting(),
+                   kind_periods, two_hop, paths, direct_pairs, persons, person_periods,
+                   legal_reps, legal_periods)
     links = Links(
         usccs=usccs, adjacency=adjacency, kinds=kinds, two_hop=two_hop,
         component=np.zeros(n, np.int64), persons=persons, legal_reps=legal_reps,
@@ -484,6 +471,26 @@ class _Periods:
         one = np.ones(len(self.start), bool)
         one[self.more[0]] = False
         return one
+
+    def lasting(self) -> np.ndarray | None:
+        """Which entries exist from their start for good (one period, never ending);
+        None when no period ends (all of them)."""
+        if self.end is None:
+            return None
+        one = self.end == NEVER
+        single = self.single
+        return one if single is None else one & single
+
+    def ended_before(self, t: int) -> np.ndarray:
+        """Per entry, the last day one of its periods ended before day t (ALWAYS: none)."""
+        if self.end is None:
+            return np.full(len(self.start), ALWAYS, np.int64)
+        last = np.where(self.end < t, self.end, ALWAYS).astype(np.int64)
+        if self.more is not None:
+            entry, _, end = self.more
+            over = end < t
+            np.maximum.at(last, entry[over], end[over])
+        return last
 
     def live(self, t: int) -> np.ndarray:
         """Whether each entry exists on day t."""
@@ -664,8 +671,8 @@ def _dated_two_hop(a: sp.csr_matrix, edges: _Periods
     walks = np.concatenate([[0], np.cumsum(np.bincount(p_row, weights=deg[p_col],
                                                        minlength=n))])
     rows_limit = max(1, _PACK_LIMIT // max(n, 1))
-    parts: list[tuple[np.ndarray, ...]] = []
-    more: list[tuple[np.ndarray, ...]] = []
+    parts: list[tuple[np.ndarray, ...]] = []  # per block: rows, columns of its pairs
+    periods: list[tuple[np.ndarray, ...]] = []  # per block: entry, start (, end) of each
     direct: list[tuple[np.ndarray, np.ndarray]] = []
     done, start = 0, 0
     while start < n:
@@ -717,10 +724,8 @@ def _dated_two_hop(a: sp.csr_matrix, edges: _Periods
         until = None if until is None else until[kept]
         distinct = distinct[kept]
         entry = np.cumsum(distinct) - 1 + done  # global entry of each period's pair
-        parts.append((pair[distinct] // n + start, pair[distinct] % n, since[distinct],
-                      None if until is None else until[distinct]))
-        if until is not None and not distinct.all():
-            more.append((entry[~distinct], since[~distinct], until[~distinct]))
+        parts.append((pair[distinct] // n + start, pair[distinct] % n))
+        periods.append((since,) if until is None else (entry, since, until))
         has = distinct & (edge >= 0)
         direct.append((entry[has], edge[has]))
         done += int(distinct.sum())
@@ -729,15 +734,13 @@ def _dated_two_hop(a: sp.csr_matrix, edges: _Periods
     cols = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, np.int64)
     indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n))]).astype(np.int64)
     mat = sp.csr_matrix((np.ones(len(rows), bool), cols, indptr), shape=(n, n))
-    since = (np.concatenate([p[2] for p in parts]) if parts else np.zeros(0)).astype(np.int32)
-    if ends:
-        until = np.concatenate([p[3] for p in parts]).astype(np.int32) if parts \
-            else np.zeros(0, np.int32)
-        extra = tuple(np.concatenate(c) for c in zip(*more, strict=True)) if more else None
-        paths = _Periods(since, until if (until < NEVER).any() or extra else None,
-                         extra)
-    else:
-        paths = _Periods(since, None)
+    if ends:  # periods sorted by entry, then start
+        entry, since, until = (np.concatenate(c) for c in zip(*periods, strict=True)) \
+            if periods else (np.zeros(0, np.int64),) * 3
+        paths = _Periods.of(entry, since, until, len(rows))
+    else:  # one period per pair: its first path
+        paths = _Periods(np.concatenate([p[0] for p in periods]).astype(np.int32)
+                         if periods else np.zeros(0, np.int32), None)
     pairs = (np.concatenate([d[0] for d in direct]) if direct else np.zeros(0, np.int64),
              np.concatenate([d[1] for d in direct]) if direct else np.zeros(0, np.int64))
     return mat, paths, pairs
