@@ -766,3 +766,48 @@ def test_a_later_file_ends_or_renews_a_stored_role(store: Store, tmp_path: Path,
     # an until before the stored since cannot stand
     load_role(later, until="2023-01-31")
     assert store.rows(query, u=uscc(1)) == [("2024-03-01", None)]
+
+
+def test_every_role_that_loads_is_projected_and_links(store: Store, tmp_path: Path,
+                                                      pii_secret: bytes,
+                                                      caplog: pytest.LogCaptureFixture) -> None:
+    """Each (holder, role) the validator accepts is written, read back as a known key on a
+    reload, projected and linked: a subject named executive or supervisor of another (a
+    partnership's managing partner) loaded but never linked before."""
+    from riskgraph.etl.contract import ROLES
+    from riskgraph.graph.projection import project
+    from riskgraph.models.linkage import build_links
+
+    folder = small_city(tmp_path / "in", n=30)
+    rows, n = [], 1
+    for role in ROLES:
+        for holder in ("person", "subject"):
+            n += 2  # subject n gets the role, held by person n+1 or subject n+1
+            rows.append({"subject_uscc": uscc(n), "role": role, "since": "2018-01-01",
+                         "holder_person_id": person_id(n + 1) if holder == "person" else "",
+                         "holder_uscc": uscc(n + 1) if holder == "subject" else ""})
+    write_csv(folder, "roles_all.csv", rows)
+    report = run_load(store, folder, pii_secret)
+    assert report.reconciles
+    # a branch's head office is a subject, a legal representative a person
+    assert sorted((q["code"], q["raw"]["role"]) for q in quarantined(report)) == [
+        ("bad_reference", "branch_of"), ("bad_reference", "legal_rep")]
+    ties = project(store).ties
+    got = {(h, r) for h, r, s in ties[["holder_kind", "role", "since"]].itertuples(index=False)
+           if s == pd.Timestamp("2018-01-01")}
+    assert got == {("person", r) for r in ROLES if r != "branch_of"} | {
+        ("subject", r) for r in ROLES if r != "legal_rep"}
+    links = build_links(project(store))
+    kinds = links.to_networkx([uscc(n - 2 * i) for i in range(len(rows))], hops=1)
+    by_pair = {frozenset((a, b)): d["kinds"] for a, b, d in kinds.edges(data=True)}
+    for row in rows:
+        if row["holder_uscc"] and row["role"] != "legal_rep":
+            want = {"shareholder": ["shareholding"], "branch_of": ["branch"]}.get(
+                row["role"], ["officer"])
+            assert by_pair[frozenset((row["subject_uscc"], row["holder_uscc"]))] == want, row
+    # a reload knows every stored role: no create of one already there, the same graph
+    before = dump(store)
+    with caplog.at_level("WARNING"):
+        assert run_load(store, folder, pii_secret).reconciles
+    assert "create path failed" not in caplog.text
+    assert dump(store) == before

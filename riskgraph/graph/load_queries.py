@@ -54,6 +54,44 @@ HOLDER_LABELS = {"person": "Person", "subject": "Subject"}
 HOLDER_KEYS = {"person": "key", "subject": "uscc"}
 ROLE_TYPES = {"shareholder": "HOLDS", "legal_rep": "LEGAL_REP_OF", "executive": "OFFICER_OF",
               "supervisor": "OFFICER_OF", "branch_of": "BRANCH_OF"}
+#: Every (holder kind, relationship type) a role is stored as: the loader writes these
+#: (``role_query``), reads their keys back (``EXISTING_KEYS``) and the projection reads
+#: them (``role_parts``), so a role that loads is a role that links. A legal
+#: representative is a person and a branch's head office a subject (the validator's rules).
+ROLE_PATTERNS = (("person", "HOLDS"), ("person", "LEGAL_REP_OF"), ("person", "OFFICER_OF"),
+                 ("subject", "HOLDS"), ("subject", "OFFICER_OF"), ("subject", "BRANCH_OF"))
+
+
+def _role_pattern(holder_kind: str, rel: str, props: str = "") -> str:
+    """The pattern of a stored role as (h)older, relationship x and (s)ubject: a branch
+    points at its head office (its holder), every other role at its subject."""
+    if rel == "BRANCH_OF":
+        return f"(s)-[x:{rel}{props}]->(h)"
+    return f"(h)-[x:{rel}{props}]->(s)"
+
+
+def _role_name(rel: str) -> str:
+    """The role of a stored relationship, as a Cypher expression over x."""
+    if rel == "OFFICER_OF":
+        return "x.role"  # executive or supervisor
+    return repr(next(role for role, r in ROLE_TYPES.items() if r == rel))
+
+
+def role_reads() -> list[tuple[str, str, str, str]]:
+    """One (MATCH, holder key, holder kind, role) read per stored kind of role: the MATCH
+    binds (s:Subject), the holder h and the relationship x; holder key and role are Cypher
+    expressions. One read per kind: a city's roles together pass the 2,097,152 elements
+    the embedded engine lets one collect() hold (2.2 million at 880,000 subjects), each
+    kind alone does not; labelled patterns read the keys in 13.6 s against 20.1 s for one
+    unlabelled pattern per type with a CASE on the label."""
+    return [(f"MATCH {_labelled(_role_pattern(holder, rel), holder)}",
+             f"h.{HOLDER_KEYS[holder]}", holder, _role_name(rel))
+            for holder, rel in ROLE_PATTERNS]
+
+
+def _labelled(pattern: str, holder_kind: str) -> str:
+    return pattern.replace("(h)", f"(h:{HOLDER_LABELS[holder_kind]})").replace(
+        "(s)", "(s:Subject)")
 
 
 def role_query(holder_kind: str, role: str, create: bool) -> str:
@@ -63,12 +101,9 @@ def role_query(holder_kind: str, role: str, create: bool) -> str:
     that a stored ``until`` before the role's (new) ``since`` is removed: the holder left
     and came back, as a current-roles export without the column says."""
     label, key, rel = HOLDER_LABELS[holder_kind], HOLDER_KEYS[holder_kind], ROLE_TYPES[role]
-    if rel == "OFFICER_OF":
-        pattern = f"(h)-[x:{rel} {{role: r.role}}]->(s)"
-    elif rel == "BRANCH_OF":
-        pattern = f"(s)-[x:{rel}]->(h)"  # the branch points at its head office
-    else:
-        pattern = f"(h)-[x:{rel}]->(s)"
+    if (holder_kind, rel) not in ROLE_PATTERNS:
+        raise ValueError(f"a {holder_kind} cannot be stored as {role}")
+    pattern = _role_pattern(holder_kind, rel, " {role: r.role}" if rel == "OFFICER_OF" else "")
     return (
         f"UNWIND $rows AS r MATCH (h:{label} {{{key}: r.holder}}) "
         "MATCH (s:Subject {uscc: r.subject}) "
@@ -147,10 +182,7 @@ MERGE (i)-[:OF_DEPARTMENT]->(d)
 ITEM_NAMES = "MATCH (i:Item) RETURN i.item_code, i.name"
 
 # The keys already in the store, read once per kind before its files load: (MATCH, key
-# expression) parts, each read as one collect() (``Store.collected``). Roles are read one
-# relationship type and holder label at a time: each part stays under the embedded
-# engine's collect() cap at city scale, and labelled patterns read 2.2 million role keys
-# in 13.6 s against 20.1 s for one unlabelled pattern per type with a CASE on the label.
+# expression) parts, each read as one collect() (``Store.collected``).
 EXISTING_KEYS: dict[str, list[tuple[str, str]]] = {
     "subjects": [("MATCH (n:Subject)", "n.uscc")],
     "persons": [("MATCH (n:Person)", "n.key")],
@@ -160,15 +192,8 @@ EXISTING_KEYS: dict[str, list[tuple[str, str]]] = {
     "inspections": [("MATCH (n:Inspection)", "n.inspection_id")],
     "list_entries": [("MATCH (n:ListEntry)", "n.id")],
     # the loader's role key: subject|holder|role
-    "roles": [
-        *[(f"MATCH (h:{label})-[r:{rel}]->(s:Subject)",
-           f"s.uscc + '|' + h.{HOLDER_KEYS[holder]} + '|' + {role}")
-          for holder, label in HOLDER_LABELS.items()
-          for rel, role in (("HOLDS", "'shareholder'"), ("LEGAL_REP_OF", "'legal_rep'"),
-                            ("OFFICER_OF", "r.role"))
-          if (label, rel) != ("Subject", "LEGAL_REP_OF")],  # a legal rep is a person
-        ("MATCH (b:Subject)-[:BRANCH_OF]->(h:Subject)", "b.uscc + '|' + h.uscc + '|branch_of'"),
-    ],
+    "roles": [(match, f"s.uscc + '|' + {holder} + '|' + {role}")
+              for match, holder, _, role in role_reads()],
 }
 
 COUNTS = """

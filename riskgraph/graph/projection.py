@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pandas as pd
 
+from riskgraph.graph.load_queries import role_reads
 from riskgraph.graph.store import Store
 from riskgraph.models.frames import COLUMNS, GraphFrames
 
@@ -35,20 +36,10 @@ PARTS: dict[str, list[tuple[str, str]]] = {
                       "t.uscc, null, e.list, toString(e.listed_on), toString(e.removed_on)"),
                      ("MATCH (e:ListEntry)-[:LISTS]->(t:Person)",
                       "null, t.key, e.list, toString(e.listed_on), toString(e.removed_on)")],
-    # one read per kind of tie: a city's person ties together pass the 2,097,152
-    # elements the embedded engine lets one collect() hold (2.2 million at 880,000
-    # subjects), each kind alone does not
-    "ties": [(match, f"{ret}, toString(r.since), toString(r.until)") for match, ret in (
-        ("MATCH (h:Person)-[r:HOLDS]->(s:Subject)",
-         "s.uscc, h.key, 'person', 'shareholder', r.pct"),
-        ("MATCH (h:Person)-[r:LEGAL_REP_OF]->(s:Subject)",
-         "s.uscc, h.key, 'person', 'legal_rep', r.pct"),
-        ("MATCH (h:Person)-[r:OFFICER_OF]->(s:Subject)",
-         "s.uscc, h.key, 'person', r.role, r.pct"),
-        ("MATCH (h:Subject)-[r:HOLDS]->(s:Subject)",
-         "s.uscc, h.uscc, 'subject', 'shareholder', r.pct"),
-        ("MATCH (b:Subject)-[r:BRANCH_OF]->(h:Subject)",
-         "b.uscc, h.uscc, 'subject', 'branch_of', null"))],
+    # one read per kind of tie (``role_reads`` says why)
+    "ties": [(match, f"s.uscc, {holder}, '{kind}', {role}, x.pct, toString(x.since), "
+                     "toString(x.until)")
+             for match, holder, kind, role in role_reads()],
     "commitments": [("MATCH (c:Commitment)-[:MADE_BY]->(s:Subject)",
                      "s.uscc, toString(c.made_on), toString(c.due_on), c.fulfilment, "
                      "toString(c.verified_on)")],

@@ -359,7 +359,7 @@ def _context(links: Links, s: dict[str, np.ndarray], rows: np.ndarray | None,
             events, m[:, 0], out=np.full(len(events), np.nan), where=m[:, 0] > 0)
     exists = s["subjects"]
     kinds = take(links.kinds)
-    for name, bits in (("person", ["person"]), ("ownership", ["shareholding", "branch"]),
+    for name, bits in (("person", ["person"]), ("ownership", ["shareholding", "branch", "officer"]),
                        ("address", ["address"]), ("phone", ["phone"])):
         mask = (kinds.data & sum(EDGE_KINDS[b] for b in bits)) != 0
         out[f"linked_by_{name}"] = _masked(kinds, mask) @ exists

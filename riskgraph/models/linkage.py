@@ -1,15 +1,16 @@
 """Subject-subject link graph: shared identifiers under a hub cap, 2 hops, components, propagation.
 
 Two subjects are linked (1 hop) when they share a person in any role (legal rep,
-shareholder, executive, supervisor), when one holds shares in the other, when one is a
-branch of the other, or when they share a normalised address or phone. An identifier
-(person, address, phone) shared by more than ``hub_cap`` subjects links none of them: a
-market building, an agent's phone or a nominee who fronts hundreds of shells would
-otherwise glue unrelated subjects into one cluster. Capped identifiers are counted in
-``Links.capped``; how widely an address or phone is shared stays available, uncapped, as
-``address_shared_by`` / ``phone_shared_by``, and a person's other subjects, uncapped, through
-``persons`` and ``legal_reps``. Direct subject-subject edges (shareholding, branch) are
-never capped.
+shareholder, executive, supervisor), when one holds shares in the other or serves it as
+executive or supervisor, when one is a branch of the other, or when they share a
+normalised address or phone. An identifier (person, address, phone) shared by more than
+``hub_cap`` subjects links none of them: a market building, an agent's phone or a nominee
+who fronts hundreds of shells would otherwise glue unrelated subjects into one cluster.
+Capped identifiers are counted in ``Links.capped``; how widely an address or phone is
+shared stays available, uncapped, as ``address_shared_by`` / ``phone_shared_by``, and a
+person's other subjects, uncapped, through ``persons`` and ``legal_reps``. Direct
+subject-subject edges (shareholding, branch, and officer: a subject named executive or
+supervisor of another, as a partnership's managing partner often is) are never capped.
 
 Every part of the graph is dated: an edge, a tie to a person and a 2-hop pair exist
 from the day after the later of their facts happened (both subjects registered, both roles'
@@ -43,7 +44,7 @@ log = logging.getLogger(__name__)
 
 #: Bit of each edge kind in ``Links.kinds``; an edge may carry several kinds.
 EDGE_KINDS: dict[str, int] = {
-    "person": 1, "shareholding": 2, "branch": 4, "address": 8, "phone": 16
+    "person": 1, "shareholding": 2, "branch": 4, "address": 8, "phone": 16, "officer": 32
 }
 DEFAULT_HUB_CAP = 30
 #: Day numbers (days since 1970) of the dated structure: ``ALWAYS`` for a tie or a subject
@@ -292,8 +293,10 @@ def build_links(frames: GraphFrames, hub_cap: int = DEFAULT_HUB_CAP) -> Links:
 
     holder = lookup(usccs, ties["holder_key"].where(kind == "subject"))
     direct = (kind == "subject") & (subj >= 0) & (holder >= 0) & (subj != holder)
-    branch = ties["role"].to_numpy() == "branch_of"
-    for name, mask in (("shareholding", direct & ~branch), ("branch", direct & branch)):
+    role = ties["role"].to_numpy()
+    for name, mask in (("shareholding", direct & (role == "shareholder")),
+                       ("branch", direct & (role == "branch_of")),
+                       ("officer", direct & np.isin(role, ["executive", "supervisor"]))):
         a, b, d = subj[mask], holder[mask], began[mask]
         e = None if ended is None else ended[mask]
         entries.append((np.r_[a, b], np.r_[b, a], np.r_[d, d],

@@ -49,7 +49,7 @@ FEATURE_PHRASES: dict[str, tuple[str, str]] = {
     "linked_events_per_subject": ("关联主体平均投诉、处罚较多", "linked subjects have many complaints and penalties each"),
     "linked_2hop_events_per_subject": ("二度关联主体平均投诉、处罚较多", "subjects two links away have many complaints and penalties each"),
     "linked_by_person": ("与其他主体共用股东或高管", "shares an owner or officer with other subjects"),
-    "linked_by_ownership": ("存在投资或分支关系", "linked by shareholding or branches"),
+    "linked_by_ownership": ("存在投资、任职或分支关系", "linked by shareholding, office or branches"),
     "linked_by_address": ("与其他主体共用经营地址", "shares its address with other subjects"),
     "linked_by_phone": ("与其他主体共用联系电话", "shares its phone with other subjects"),
     "address_shared_by": ("同一地址登记多个主体", "many subjects registered at its address"),
