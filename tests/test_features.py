@@ -745,3 +745,29 @@ def test_dates_of_mixed_formats_are_read_and_a_non_date_is_refused() -> None:
     frames = dataclasses.replace(frames, ties=ties.assign(since=["2016-01-01", "soon", None]))
     with pytest.raises(ValueError, match="since: 1 value.*'soon'"):
         build_links(frames)
+
+
+def test_the_credit_grade_sees_the_record_as_the_features_do() -> None:
+    """A penalty, its repair, a listing, a substantiated complaint and a commitment found
+    broken all count from the day after they happened, in the features and the credit
+    grade alike (the grade counted penalties and commitments on their own day)."""
+    from riskgraph.models.scoring import commitment_counts, penalty_counts
+
+    frames = make(
+        2,
+        penalties=[pen("S0", "2024-03-01", "serious"),
+                   pen("S1", "2023-01-01", "general", repaired_on="2024-03-01")],
+        list_entries=[dict(subject_uscc="S0", list="serious_dishonest",
+                           listed_on="2024-03-01")],
+        complaints=[dict(subject_uscc="S0", received_on="2024-03-01", substantiated=True)],
+        commitments=[dict(subject_uscc="S0", made_on="2024-01-01", due_on="2024-02-01",
+                          fulfilment="broken", verified_on="2024-03-01")],
+    )
+    for day, seen in ((dt.date(2024, 3, 1), 0), (dt.date(2024, 3, 2), 1)):
+        feats, pens = subject_features(frames, day), penalty_counts(frames.penalties, day)
+        assert feats.loc["S0", "penalties_unrepaired"] == pens.loc["S0"].sum() == seen
+        assert feats.loc["S1", "penalties_unrepaired"] == pens.loc["S1"].sum() == 1 - seen
+        assert feats.loc["S0", ["list_serious_dishonest",
+                                "complaints_substantiated_12m"]].tolist() == [seen, seen]
+        assert commitment_counts(frames.commitments, day).loc["S0", "commitments_broken"] \
+            == seen

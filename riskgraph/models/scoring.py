@@ -198,8 +198,9 @@ def penalty_counts(
     """Per-subject penalty counts by severity and recency, as ``credit_grade`` expects.
 
     Input: one row per penalty with ``subject_uscc``, ``decided_on``, ``severity``
-    (minor/general/serious) and optional ``repaired_on``. Penalties decided after
-    ``as_of``, or repaired on or before it, or older than 36 months, are not counted.
+    (minor/general/serious) and optional ``repaired_on``. The counts are the record as it
+    stood when ``as_of`` began, as the risk score's features are: penalties decided on or
+    after ``as_of``, or repaired before it, or older than 36 months, are not counted.
     """
     frame = penalties.copy()
     decided = pd.to_datetime(frame["decided_on"])
@@ -208,7 +209,7 @@ def penalty_counts(
     unknown = set(frame["severity"].dropna()) - set(SEVERITIES)
     if unknown:
         raise ValueError(f"unknown severities: {sorted(unknown)}")
-    live = (decided <= at) & ~(repaired <= at)
+    live = (decided < at) & ~(repaired < at)
     # calendar months, as the windows are named: 36 months are 1,096 days across a leap day
     window = np.select([decided > at - pd.DateOffset(months=12),
                         decided > at - pd.DateOffset(months=36)], ["12m", "36m"], default="")
@@ -237,8 +238,9 @@ def commitment_counts(
     commitments: pd.DataFrame, as_of: date, subject: str = "subject_uscc"
 ) -> pd.DataFrame:
     """Per-subject ``commitments_kept`` and ``commitments_broken``, as ``credit_grade``
-    expects: commitments found kept or broken on or before ``as_of`` and less than
-    ``COMMITMENT_WINDOW_MONTHS`` (calendar months) before it.
+    expects: commitments found kept or broken before ``as_of`` (the record as it stood
+    when the day began) and less than ``COMMITMENT_WINDOW_MONTHS`` (calendar months)
+    before it.
 
     Input: one row per commitment with ``subject_uscc``, ``made_on``, ``fulfilment``
     (pending/kept/broken) and optional ``due_on`` and ``verified_on``. A commitment counts
@@ -252,6 +254,6 @@ def commitment_counts(
     at = pd.Timestamp(as_of)
     since = at - pd.DateOffset(months=COMMITMENT_WINDOW_MONTHS)
     fulfilment = commitments["fulfilment"]
-    keep = (known <= at) & (known > since) & fulfilment.isin(["kept", "broken"])
+    keep = (known < at) & (known > since) & fulfilment.isin(["kept", "broken"])
     return _counts(commitments[subject], keep, "commitments_" + fulfilment.astype(str),
                    ["commitments_kept", "commitments_broken"])
