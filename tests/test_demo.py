@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
+import re
 from pathlib import Path
 
 import pandas as pd
 
+from riskgraph.api.settings import Settings, open_store
 from riskgraph.graph import embedded
 from tests.test_cli_store import riskgraph
 
@@ -60,6 +63,45 @@ def test_demo_then_each_command(tmp_path: Path) -> None:
                        '"seed": 1, "class_ratios": {"A": 2}}')
         refused = riskgraph(env, "draw", str(bad))
         assert refused.returncode == 2 and "error [ratio_out_of_range]" in refused.stderr
+
+        # a past day's scores go to a file, not to the graph the draws read, and say that
+        # the current model learnt from later days
+        settings = Settings.from_env(env)
+
+        def graph_scores() -> list[tuple]:
+            store = open_store(settings, start=False)
+            try:
+                return sorted(store.rows("MATCH (s:Subject) WHERE s.risk_prob IS NOT NULL "
+                                         "RETURN s.uscc, s.risk_prob, toString(s.scored_at)"))
+            finally:
+                store.driver.close()
+
+        home, day = tmp_path / "home", "2025-06-30"
+        before = graph_scores()
+        assert before and before[0][2] == str(dt.date.today())
+        past = riskgraph(env, "score", "--as-of", day)
+        assert past.returncode == 0, past.stderr
+        assert "graph's scores are left as they were" in past.stdout
+        assert f"on or after the as-of day {day}" in past.stdout
+        assert graph_scores() == before
+        table = pd.read_csv(home / "scores" / f"{day}.csv")
+        assert set(table["risk_class"]) <= set("ABCD") and table["reasons_zh"].notna().any()
+        # a back-test's model learns from the inspections before the day, is not made
+        # current, and scores the day without the warning
+        current = (home / "models" / "CURRENT").read_text()
+        trained = riskgraph(env, "train", "--as-of", day, timeout=600)
+        assert trained.returncode == 0, trained.stderr
+        version = re.search(r"--model (\S+)", trained.stdout).group(1)
+        assert (home / "models" / "CURRENT").read_text() == current != version
+        card = json.loads((home / "models" / version / "model_card.json").read_text())
+        assert card["training_window"][1] < day and card["as_of"] == day
+        out = tmp_path / "backtest.csv"
+        scored = riskgraph(env, "score", "--as-of", day, "--model", version, "--out", str(out))
+        assert scored.returncode == 0 and f"with model {version}" in scored.stdout
+        assert "warning: model" not in scored.stdout and graph_scores() == before
+        assert len(pd.read_csv(out)) == len(table)
+        bad_day = riskgraph(env, "score", "--as-of", "2026-13-01")
+        assert bad_day.returncode == 2 and "--as-of '2026-13-01' is not a day" in bad_day.stderr
 
         # a city an earlier version wrote, without a file this one writes, is written again
         stale = tmp_path / "home" / "demo" / "city-4000-1" / "commitments.csv"

@@ -39,7 +39,7 @@ def _as_of(value: str | None, today: dt.date | None = None) -> dt.date:
     """The day features and scores are computed for: today, or a given day up to a year
     ahead (a later one is refused: ages and recency would be extrapolated from nothing)."""
     today = today or dt.date.today()
-    day = dt.date.fromisoformat(value) if value else today
+    day = _day_arg("--as-of", value) if value else today
     if day > today + dt.timedelta(days=366):
         raise ValueError(f"as-of {day} is more than a year after today ({today}): nothing "
                          "is known of that day")
@@ -47,6 +47,14 @@ def _as_of(value: str | None, today: dt.date | None = None) -> dt.date:
         print(f"warning: as-of {day} is after today: ages and the time since each event "
               "run on to that day, no new facts", file=sys.stderr)
     return day
+
+
+def _day_arg(name: str, value: str) -> dt.date:
+    """A day given on the command line, or an error that names the option."""
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise ValueError(f"{name} {value!r} is not a day (YYYY-MM-DD): {exc}") from None
 
 
 def _features(args: argparse.Namespace, settings: Settings) -> int:
@@ -70,49 +78,100 @@ def project_frames(settings: Settings) -> GraphFrames:
 
 
 def run_train(settings: Settings, test_fraction: float = 0.2, seed: int = 0,
-              frames: GraphFrames | None = None, links: Links | None = None) -> dict[str, Any]:
+              frames: GraphFrames | None = None, links: Links | None = None,
+              as_of: dt.date | None = None) -> dict[str, Any]:
     """Project (unless given frames), train with evaluation and ablation, persist; return the
-    model card."""
+    model card. A model trained ``as_of`` a day (on the inspections before it) is saved
+    but not made current: it is for scoring that day in a back-test."""
     from riskgraph.models import training
 
     frames = frames if frames is not None else project_frames(settings)
     model, report = training.train(frames, test_fraction=test_fraction, random_state=seed,
                                    trained_at=dt.datetime.now().replace(microsecond=0),
-                                   links=links)
-    folder = training.save(model, settings.home / "models", report)
+                                   links=links, as_of=as_of)
+    folder = training.save(model, settings.home / "models", report, current=as_of is None)
     print(training.card_markdown(model.card).split("\n## Headline")[1].strip())
     print(f"model {model.version} -> {folder}")
+    if as_of is not None:
+        print(f"trained on the inspections before {as_of} only, so not made the current "
+              f"model; score that day with it: riskgraph score --as-of {as_of} "
+              f"--model {model.version}")
     return model.card
 
 
 def _train(args: argparse.Namespace, settings: Settings) -> int:
-    run_train(settings, args.test_fraction, args.seed)
+    run_train(settings, args.test_fraction, args.seed,
+              as_of=_day_arg("--as-of", args.as_of) if args.as_of else None)
     return 0
 
 
 def run_score(settings: Settings, as_of: dt.date, frames: GraphFrames | None = None,
-              class_cuts: str | None = None, links: Links | None = None) -> pd.DataFrame:
-    """Score every active subject with the current model and write the scores back."""
+              class_cuts: str | None = None, links: Links | None = None,
+              model_version: str | None = None, out: Path | None = None,
+              write: bool | None = None, today: dt.date | None = None) -> pd.DataFrame:
+    """Score every active subject with the current model (or ``model_version``).
+
+    The graph holds the scores the draws use, so only a score of today (or later) is
+    written to it unless ``write`` says otherwise: a past day's scores go to a file
+    (``out``, by default ``scores/<day>.csv`` under the home), with reasons in words.
+    """
     from riskgraph.graph import score_queries
     from riskgraph.models import training
     from riskgraph.models.scores import score_subjects
     from riskgraph.models.scoring import ClassCuts
 
+    today = today or dt.date.today()
+    write = as_of >= today if write is None else write
     cuts = ClassCuts.parse(class_cuts) if class_cuts else ClassCuts()
-    model = training.load(settings.home / "models")
+    model = training.load(settings.home / "models", model_version)
     frames = frames if frames is not None else project_frames(settings)
-    with _store(settings) as store:
-        scores = score_subjects(frames, model, as_of, cuts=cuts, links=links)
-        score_queries.write_scores(store, scores, model.version, as_of)
-        counts = score_queries.class_counts(store)
+    scores = score_subjects(frames, model, as_of, cuts=cuts, links=links)
     print(f"scored {len(scores):,} active subjects as of {as_of} with model {model.version}")
     print(f"risk classes cut at {cuts.describe()} -> probabilities "
           + " / ".join(f"{c:.3f}" for c in scores.attrs["class_cut_points"]))
-    print(counts.to_string(index=False))
+    if write:
+        with _store(settings) as store:
+            score_queries.write_scores(store, scores, model.version, as_of)
+            counts = score_queries.class_counts(store)
+        print(counts.to_string(index=False))
+    else:
+        print(scores.groupby("risk_class")["prob"].agg(subjects="size", mean_prob="mean")
+              .reset_index().to_string(index=False))
     print(credit_grade_line(scores))
-    for warning in score_warnings(scores):
+    if out is not None or not write:
+        path = out or settings.home / "scores" / f"{as_of}.csv"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        scores_table(scores).to_csv(path, index=False)
+        print(f"scores with reasons in words -> {path}")
+    if not write:
+        print("the graph's scores are left as they were: a past day's scores are not the ones "
+              "draws should use (--write replaces them)")
+    for warning in score_warnings(scores) + model_warnings(model.card, as_of):
         print(f"warning: {warning}")
     return scores
+
+
+def scores_table(scores: pd.DataFrame) -> pd.DataFrame:
+    """The scores as a flat table for a file: reasons as codes and in Chinese and English."""
+    from riskgraph.models.reasons import reason_phrase
+
+    phrases = [[reason_phrase(c) for c in codes] for codes in scores["reasons"]]
+    return scores.drop(columns="reasons").assign(
+        reasons=[";".join(codes) for codes in scores["reasons"]],
+        reasons_zh=["；".join(p.zh for p in ps) for ps in phrases],
+        reasons_en=["; ".join(p.en for p in ps) for ps in phrases])
+
+
+def model_warnings(card: dict[str, Any], as_of: dt.date) -> list[str]:
+    """What is wrong with scoring ``as_of`` with this model: one trained on inspections of
+    that day or later knows what came after it."""
+    last = dt.date.fromisoformat(card["training_window"][1])
+    if last < as_of:
+        return []
+    return [f"model {card['version']} was trained on inspections up to {last}, on or after "
+            f"the as-of day {as_of}: its scores of that day know what came later. For a "
+            f"back-test, train a model of that day (riskgraph train --as-of {as_of}) and "
+            "score with it (--model)"]
 
 
 def credit_grade_line(scores: pd.DataFrame) -> str:
@@ -143,7 +202,9 @@ def score_warnings(scores: pd.DataFrame) -> list[str]:
 
 
 def _score(args: argparse.Namespace, settings: Settings) -> int:
-    run_score(settings, _as_of(args.as_of), class_cuts=args.class_cuts)
+    run_score(settings, _as_of(args.as_of), class_cuts=args.class_cuts,
+              model_version=args.model, out=Path(args.out) if args.out else None,
+              write=args.write)
     return 0
 
 
@@ -405,10 +466,17 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("train", help="fit, evaluate (time split, ablation) and persist the model")
     p.add_argument("--test-fraction", type=float, default=0.2)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--as-of", help="train on the inspections before this day only (a "
+                   "back-test's model: saved, not made current)")
     p.set_defaults(func=_train)
 
     p = sub.add_parser("score", help="score every active subject and write scores to the graph")
-    p.add_argument("--as-of")
+    p.add_argument("--as-of", help="the day to score (default today); a past day's scores "
+                   "go to a file, not the graph, unless --write")
+    p.add_argument("--model", help="a model version (default: the current model)")
+    p.add_argument("--out", help="also write the scores, with reasons in words, to this CSV")
+    p.add_argument("--write", action=argparse.BooleanOptionalAction, default=None,
+                   help="write the scores to the graph (default: only today's)")
     p.add_argument("--class-cuts", help="relative:0.7,1.3,2 (default: multiples of the mean "
                    "probability), absolute:0.05,0.15,0.3 or quantile:.5,.3,.15,.05")
     p.set_defaults(func=_score)

@@ -26,10 +26,12 @@ REMOVE s.risk_prob, s.risk_class, s.credit_points, s.credit_grade, s.risk_reason
 """
 
 # One node per scoring run: how its classes were cut. With relative cuts a class depends
-# on the mean probability of the subjects scored together, so the thresholds are kept.
+# on the mean probability of the subjects scored together, so the thresholds are kept. A
+# later run of the same model and day is a run of its own, not an overwrite.
 RUN = """
-MERGE (r:ScoreRun {model_version: $version, scored_at: $scored_at})
-SET r.class_cuts = $cuts, r.class_cut_points = $points, r.subjects = $subjects, r.run = $run
+CREATE (r:ScoreRun {run: $run})
+SET r.model_version = $version, r.scored_at = $scored_at, r.ran_at = $ran_at,
+    r.class_cuts = $cuts, r.class_cut_points = $points, r.subjects = $subjects
 """
 
 CLASS_COUNTS = """
@@ -58,6 +60,7 @@ def write_scores(store: Store, scores: pd.DataFrame, version: str, scored_at: dt
     store.write(CLEAR_UNSCORED, run=run)
     if "class_cuts" in scores.attrs:
         store.write(RUN, version=version, scored_at=scored_at, cuts=scores.attrs["class_cuts"],
+                    ran_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                     points=[float(x) for x in scores.attrs["class_cut_points"]],
                     subjects=len(rows), run=run)
     return len(rows)

@@ -104,6 +104,28 @@ REASON_PATTERNS: list[tuple[re.Pattern[str], Phrase]] = [
 ]
 
 
+# Neutral features, said by the subject's own value: a tree can raise risk for a young
+# business or an old one, so "age of the business" tells an inspector nothing. The code
+# becomes ``name:low`` or ``name:high`` (at most, or above, the median of the subjects
+# scored), and ``kind_code`` names the kind.
+SIDED_PHRASES: dict[str, tuple[Phrase, Phrase]] = {
+    "age_years": (Phrase("成立不久", "a young business"),
+                  Phrase("成立时间较长", "a long-established business")),
+    "registered_capital_log": (Phrase("注册资本较小", "small registered capital"),
+                               Phrase("注册资本较大", "large registered capital")),
+    "past_inspections": (Phrase("以往检查次数较少", "few earlier inspections"),
+                         Phrase("以往检查次数较多", "many earlier inspections")),
+    "inspections_decided_recent": (Phrase("近期检查较少", "few recent inspections"),
+                                   Phrase("近期检查较多", "many recent inspections")),
+}
+KIND_PHRASES: dict[str, Phrase] = {
+    "enterprise": Phrase("主体类型：企业", "kind of business: an enterprise"),
+    "individual": Phrase("主体类型：个体工商户", "kind of business: an individual business"),
+    "cooperative": Phrase("主体类型：农民专业合作社", "kind of business: a cooperative"),
+    "branch": Phrase("主体类型：分支机构", "kind of business: a branch"),
+}
+
+
 @functools.cache
 def _phrase_table() -> dict[str, Phrase]:
     """The built-in phrases of every feature name, made once."""
@@ -118,6 +140,11 @@ def reason_phrase(code: str, phrases: Mapping[str, Phrase] | None = None) -> Phr
     table = base if phrases is None else {**base, **phrases}
     if code in table:
         return table[code]
+    name, _, side = code.partition(":")
+    if name in SIDED_PHRASES and side in ("low", "high"):
+        return SIDED_PHRASES[name][side == "high"]
+    if name == "kind_code" and side in KIND_PHRASES:
+        return KIND_PHRASES[side]
     for pattern, template in REASON_PATTERNS:
         match = pattern.match(code)
         if match:
@@ -219,3 +246,46 @@ def reason_codes(
         [str(names[j]) for j, v in zip(row, vals, strict=True) if v > min_contribution]
         for row, vals in zip(order, picked, strict=True)
     ]
+
+
+def plain_reasons(contributions: ArrayLike, frame: pd.DataFrame, top: int = 3,
+                  evidence: ArrayLike | None = None,
+                  phrases: Mapping[str, Phrase] | None = None) -> list[list[str]]:
+    """Per row of ``frame`` (the features the contributions are of, in its column order),
+    the codes of the ``top`` reasons an inspector reads: as ``reason_codes``, with a
+    neutral feature said by the subject's value (``SIDED_PHRASES``, ``KIND_PHRASES``) and
+    a reason whose phrase an earlier one of the row already gave left out ("a recent
+    penalty" once, whether from its count or from the days since)."""
+    from riskgraph.models.features import KIND_CODES
+
+    names = list(frame.columns)
+    # enough candidates that dropping repeats still leaves ``top``
+    codes = reason_codes(contributions, names, top=min(len(names), 3 * top), evidence=evidence)
+    sided = {}
+    for name in SIDED_PHRASES:
+        if name in frame:
+            x = frame[name].to_numpy(dtype=np.float64, na_value=np.nan)
+            median = np.nanmedian(x) if (~np.isnan(x)).any() else np.nan
+            sided[name] = np.where(x > median, "high", "low")  # NaN: low
+    kind = {v: k for k, v in KIND_CODES.items()}
+    kinds = frame["kind_code"].to_numpy() if "kind_code" in frame else None
+    zh: dict[str, str] = {}
+    out = []
+    for i, row in enumerate(codes):
+        picked: list[str] = []
+        said: set[str] = set()
+        for code in row:
+            if code in sided:
+                code = f"{code}:{sided[code][i]}"
+            elif code == "kind_code" and kinds is not None and kinds[i] in kind:
+                code = f"kind_code:{kind[kinds[i]]}"
+            words = zh.get(code)
+            if words is None:
+                words = zh[code] = reason_phrase(code, phrases).zh
+            if words not in said:
+                said.add(words)
+                picked.append(code)
+                if len(picked) == top:
+                    break
+        out.append(picked)
+    return out

@@ -13,7 +13,7 @@ import pandas as pd
 from riskgraph.models.features import subject_features
 from riskgraph.models.frames import GraphFrames
 from riskgraph.models.linkage import Links, build_links
-from riskgraph.models.reasons import reason_codes, reason_evidence, reason_phrase
+from riskgraph.models.reasons import plain_reasons, reason_evidence, reason_phrase
 from riskgraph.models.scoring import (
     ClassCuts,
     commitment_counts,
@@ -50,8 +50,8 @@ def score_subjects(frames: GraphFrames, model: TrainedModel, as_of: dt.date | st
     X = feats[model.features]
     prob = model.estimator.predict_proba(X)[:, 1]
     contributions = model.estimator.feature_contributions(X)
-    reasons = reason_codes(contributions, model.features, top=top_reasons,
-                           evidence=reason_evidence(X, model.features))
+    reasons = plain_reasons(contributions, X, top=top_reasons,
+                            evidence=reason_evidence(X, model.features))
     credit_in = feats[list(CREDIT_INPUTS)].copy()
     penalties = penalty_counts(frames.penalties, as_of)
     commitments = commitment_counts(frames.commitments, as_of)

@@ -97,11 +97,14 @@ def train(frames: GraphFrames, *, hub_cap: int = 30, test_fraction: float = 0.2,
           random_state: int = 0, trained_at: dt.datetime,
           estimator: RiskClassifier | None = None,
           links: Links | None = None,
-          rows: pd.DataFrame | None = None) -> tuple[TrainedModel, dict[str, Any]]:
+          rows: pd.DataFrame | None = None,
+          as_of: dt.date | None = None) -> tuple[TrainedModel, dict[str, Any]]:
     """Fit, evaluate (with the graph-feature ablation) and refit the model.
 
     ``links`` (built with ``hub_cap``) can be passed in to share them with scoring, and
     ``rows`` (``training_rows`` of the same frames and links) when the caller has them.
+    With ``as_of``, only the inspections before that day are used: the model the bureau
+    would have had that day, to score it without knowing what came later (a back-test).
     Returns the deployed model and the evaluation report.
     """
     started = time.monotonic()
@@ -111,6 +114,10 @@ def train(frames: GraphFrames, *, hub_cap: int = 30, test_fraction: float = 0.2,
         raise ValueError(f"links were built with hub cap {links.hub_cap}, not {hub_cap}")
     if rows is None:
         rows = training_rows(frames, links)
+    if as_of is not None:
+        rows = rows[rows["inspected_on"] < pd.Timestamp(as_of)]
+        if rows.empty:
+            raise ValueError(f"no pass/fail inspection before {as_of}: nothing to train on")
     if rows["label"].nunique() < 2:
         raise ValueError("training needs inspections with both outcomes (pass and fail)")
     cut = split_by_time(rows["inspected_on"], test_fraction)
@@ -145,9 +152,12 @@ def train(frames: GraphFrames, *, hub_cap: int = 30, test_fraction: float = 0.2,
             test_rows["label"].astype(int).to_numpy(), probs["full"], probs["without_graph"],
             seed=random_state, groups=test_rows["subject_uscc"].to_numpy())
     deployed = clone(base).fit(rows[list(FEATURE_NAMES)], rows["label"].astype(int))
+    # the version names the data too: which inspections, with which outcomes
+    data = pd.util.hash_pandas_object(rows[["subject_uscc", "inspected_on", "label"]],
+                                      index=False).to_numpy()
     digest = hashlib.sha256(json.dumps([report["rows"], report["train_window"],
                                         deployed.get_params(), list(FEATURE_NAMES)],
-                                       default=str).encode())
+                                       default=str).encode() + data.tobytes())
     version = f"{trained_at:%Y%m%d%H%M%S}-{digest.hexdigest()[:8]}"
     card = {
         "version": version, "trained_at": trained_at.isoformat(), "estimator": repr(deployed),
@@ -158,6 +168,7 @@ def train(frames: GraphFrames, *, hub_cap: int = 30, test_fraction: float = 0.2,
         "features_without_values": [FEATURE_NAMES[i] for i in deployed.empty_features_],
         "graph_features": list(GRAPH_FEATURES), "training_window": [
             _day(rows["inspected_on"].min()), _day(rows["inspected_on"].max())],
+        "as_of": None if as_of is None else as_of.isoformat(),
         "evaluation_split": {"train_window": report["train_window"],
                              "test_window": report["test_window"], "rows": report["rows"]},
         "metrics": {k: report[k]["evaluation"] for k in ("full", "without_graph")},
@@ -221,14 +232,17 @@ def _jsonable(value: Any) -> Any:
     return value if isinstance(value, (int, float, str, bool, type(None))) else repr(value)
 
 
-def save(model: TrainedModel, models_dir: Path, report: dict[str, Any] | None = None) -> Path:
-    """Persist the model and its card; mark it current. Return its folder."""
+def save(model: TrainedModel, models_dir: Path, report: dict[str, Any] | None = None,
+         current: bool = True) -> Path:
+    """Persist the model and its card; mark it current unless told not to (a back-test's
+    model). Return its folder."""
     folder = models_dir / model.version
     folder.mkdir(parents=True, exist_ok=True)
     joblib.dump(model.estimator, folder / MODEL_FILE)
     (folder / CARD_JSON).write_text(json.dumps(model.card, ensure_ascii=False, indent=2))
     (folder / CARD_MD).write_text(card_markdown(model.card, report))
-    (models_dir / "CURRENT").write_text(model.version)
+    if current:
+        (models_dir / "CURRENT").write_text(model.version)
     return folder
 
 
@@ -240,6 +254,10 @@ def load(models_dir: Path, version: str | None = None) -> TrainedModel:
             raise FileNotFoundError(f"no trained model in {models_dir}; run `riskgraph train`")
         version = current.read_text().strip()
     folder = models_dir / version
+    if not (folder / CARD_JSON).exists():
+        known = sorted(p.name for p in models_dir.glob("*") if (p / CARD_JSON).exists())
+        raise FileNotFoundError(f"no model {version!r} in {models_dir}; there are: "
+                                f"{', '.join(known) or 'none'}")
     card = json.loads((folder / CARD_JSON).read_text())
     return TrainedModel(joblib.load(folder / MODEL_FILE), card)
 
@@ -253,7 +271,8 @@ def card_markdown(card: dict[str, Any], report: dict[str, Any] | None = None) ->
              f"- estimator: `{card['estimator']}`"
              + (f", {card['trees']} trees" if "trees" in card else ""),
              f"- training window (deployed model): {card['training_window'][0]} … "
-             f"{card['training_window'][1]}",
+             f"{card['training_window'][1]}"
+             + (f" (inspections before {card['as_of']} only)" if card.get("as_of") else ""),
              f"- evaluation: trained on {split['train_window'][0]} … {split['train_window'][1]} "
              f"({split['rows']['train']:,} inspections), tested on {split['test_window'][0]} … "
              f"{split['test_window'][1]} ({split['rows']['test']:,})",
