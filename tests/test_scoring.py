@@ -273,3 +273,26 @@ def test_an_as_of_day_more_than_a_year_ahead_is_refused(capsys: pytest.CaptureFi
     assert "after today" in capsys.readouterr().err
     with pytest.raises(ValueError, match="more than a year after today"):
         _as_of("2099-01-01", today)
+
+
+def test_plain_reasons_say_a_phrase_once_and_neutral_features_by_their_value() -> None:
+    from riskgraph.models.reasons import plain_reasons
+
+    frame = pd.DataFrame({
+        "penalties_recent": [1.0, 1.0, 0.0],
+        "days_since_last_penalty": [30.0, 30.0, np.nan],  # the same phrase as the count
+        "age_years": [0.5, 20.0, 3.0],
+        "kind_code": [1.0, 3.0, 0.0],
+        "complaints_12m": [2.0, 0.0, 0.0],
+    })
+    contributions = np.array([[0.5, 0.4, 0.3, 0.2, 0.1],
+                              [0.1, 0.4, 0.5, 0.3, 0.0],
+                              [0.0, 0.0, 0.2, 0.3, 0.0]])
+    got = plain_reasons(contributions, frame, top=3)
+    assert got == [["penalties_recent", "age_years:low", "kind_code:individual"],
+                   ["age_years:high", "days_since_last_penalty", "kind_code:branch"],
+                   ["kind_code:enterprise", "age_years:low"]]
+    words = [reason_phrase(code).en for code in got[0] + got[1]]
+    assert words[1:3] == ["a young business", "kind of business: an individual business"]
+    assert words[3] == "a long-established business"
+    assert len({reason_phrase(c).zh for c in got[0]}) == 3
