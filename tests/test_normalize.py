@@ -301,6 +301,23 @@ def test_inspection_outcome_words(raw: str, outcome: str | None) -> None:
     assert contract.enum_value("outcome", raw) == outcome
 
 
+@pytest.mark.parametrize("raw, role", [
+    # a registry's 主要人员 titles
+    ("执行董事", "executive"), ("董事长", "executive"), ("总经理", "executive"),
+    ("执行董事兼总经理", "executive"), ("副总经理", "executive"), ("财务负责人", "executive"),
+    ("董事会秘书", "executive"), ("首席执行官", "executive"), ("厂长", "executive"),
+    ("监事会主席", "supervisor"), ("职工监事", "supervisor"), ("监事", "supervisor"),
+    # a partnership's managing partner runs it; the other partners hold it
+    ("执行事务合伙人", "executive"), ("执行事务合伙人委派代表", "executive"),
+    ("有限合伙人", "shareholder"), ("普通合伙人", "shareholder"), ("投资人", "shareholder"),
+    ("自然人股东", "shareholder"), ("法人股东", "shareholder"),
+    ("负责人", "legal_rep"), ("法定代表人", "legal_rep"), ("隶属", "branch_of"),
+    ("清算组成员", None), ("其他人员", None),
+])
+def test_registry_role_titles(raw: str, role: str | None) -> None:
+    assert contract.enum_value("role", raw) == role
+
+
 def test_headers_that_name_different_things_in_different_exports_are_not_read() -> None:
     # 行业门类 is the section (twenty of them), not the industry; an inspector's 证件号码
     # may be the enforcement licence's number

@@ -110,6 +110,17 @@ ENUM_RULES: dict[str, tuple[tuple[tuple[str, ...], str | None], ...]] = {
         (("待核查", "未核查", "核查中", "履诺中", "正在履", "未到", "待履诺", "未届满"), "pending"),
         (("履诺", "履行", "符合", "相符", "属实", "通过", "守诺"), "kept"),
     ),
+    # a registry's 主要人员 and 股东 exports title a role (执行董事兼总经理, 监事会主席,
+    # 财务负责人, 执行事务合伙人委派代表, 有限合伙人); a legal representative first (it
+    # hands a subject over), then supervisors, then officers (before 合伙人: a managing
+    # partner is an officer), then holders
+    "role": (
+        (("法定代表人", "法人代表"), "legal_rep"),
+        (("监事",), "supervisor"),
+        (("董事", "经理", "总裁", "首席", "行长", "厂长", "主任", "财务负责人", "秘书",
+          "高管", "高级管理", "执行事务合伙人", "委派代表"), "executive"),
+        (("股东", "投资人", "出资人", "合伙人", "发起人", "持股"), "shareholder"),
+    ),
     "outcome": (
         # a partial pass: whether it is a failure is the bureau's call, not a guess
         # and a decision not to act (不予立案, 不予处罚) is not an inspection's finding
