@@ -197,10 +197,14 @@ class RiskClassifier(ClassifierMixin, BaseEstimator):
                                             recalibrate=self.calibration is not None)
         else:
             trees, raw = holdout_booster.n_iter_, holdout_booster.decision_function(X[new])
+        # The calibrator reads the score's departure from the booster's baseline (the log
+        # odds of its training rows' base rate): the refitted booster's baseline moves with
+        # the newest rows' outcomes, and a steep calibrator of a booster with few trees
+        # turned that move into probabilities near 1 for every subject (a 300-subject
+        # city). The ranking is the same either way.
+        raw = raw - _baseline(holdout_booster)
         if self.calibration == "sigmoid":
-            # Large C: Platt scaling with two parameters needs no regularisation.
-            cal = LogisticRegression(C=1e6).fit(raw.reshape(-1, 1), y01[new],
-                                                sample_weight=w_new)
+            cal = _platt(raw, y01[new], w_new)
             # A non-positive slope would reverse the ranking: keep the raw scores.
             self.calibrator_ = cal if cal.coef_[0, 0] > 0 else None
         elif self.calibration == "isotonic":
@@ -227,7 +231,9 @@ class RiskClassifier(ClassifierMixin, BaseEstimator):
         raw = self.decision_function(X)
         if self.calibrator_ is None:
             p1 = 1.0 / (1.0 + np.exp(-raw))
-        elif isinstance(self.calibrator_, LogisticRegression):
+            return np.column_stack([1.0 - p1, p1])
+        raw = raw - _baseline(self.booster_)
+        if isinstance(self.calibrator_, LogisticRegression):
             p1 = self.calibrator_.predict_proba(raw.reshape(-1, 1))[:, 1]
         else:
             p1 = self.calibrator_.predict(raw)
@@ -254,7 +260,7 @@ class RiskClassifier(ClassifierMixin, BaseEstimator):
         n_features = self.n_features_in_
         tables: list[NDArray[np.float32]] = []
         leaf_index_predictors: list[TreePredictor] = []
-        expected = float(np.asarray(booster._baseline_prediction).ravel()[0])
+        expected = _baseline(booster)
         for (predictor,) in booster._predictors:
             nodes = predictor.nodes
             n_nodes = len(nodes)
@@ -313,6 +319,31 @@ class RiskClassifier(ClassifierMixin, BaseEstimator):
                 leaves = predictor.predict(chunk, known_cat_bitsets, f_idx_map, n_threads)
                 acc += table[leaves.astype(np.intp)]
         return out
+
+
+def _baseline(booster: HistGradientBoostingClassifier) -> float:
+    """The booster's raw score before any tree: the log odds of its rows' base rate."""
+    return float(np.asarray(booster._baseline_prediction).ravel()[0])
+
+
+def _platt(raw: NDArray[np.float64], y01: NDArray[np.int64],
+           w: NDArray[np.float64] | None) -> LogisticRegression:
+    """Platt scaling as Platt (1999) wrote it: a logistic regression of the outcome on the
+    raw score whose targets are pulled off 0 and 1 by one pseudo-count per class,
+    (N+ + 1) / (N+ + 2) and 1 / (N- + 2). Each row enters twice, as a failure weighted by
+    its target and as a pass weighted by the rest. On a large holdout this is plain
+    Platt scaling; on a small one the raw score may separate the classes, and the plain
+    fit's slope runs off (a 300-subject city's holdout gave slope 21.5 and a probability
+    of 0.99 to every subject scored)."""
+    w = np.ones(len(raw)) if w is None else np.asarray(w, dtype=np.float64)
+    failed = y01 == 1
+    n_fail, n_pass = w[failed].sum(), w[~failed].sum()
+    target = np.where(failed, (n_fail + 1) / (n_fail + 2), 1 / (n_pass + 2))
+    x = np.r_[raw, raw].reshape(-1, 1)
+    y = np.r_[np.ones(len(raw), np.int64), np.zeros(len(raw), np.int64)]
+    # large C: two parameters need no regularisation beyond the targets
+    return LogisticRegression(C=1e6).fit(x, y, sample_weight=np.r_[w * target,
+                                                                      w * (1 - target)])
 
 
 def _without_empty_columns(
