@@ -553,3 +553,19 @@ def test_workload_counts_draws_of_overlapping_windows_only(city: dict, session_s
         assert not set(busy(as_of, days)) & set(sent)
     for as_of, days in (("2026-11-21", 11), ("2026-12-10", 1), ("2026-11-01", 90)):
         assert all(busy(as_of, days).get(i, 0) >= n for i, n in sent.items())
+
+
+def test_scoring_says_when_there_is_nothing_to_score_or_grade_by(city: dict) -> None:
+    import dataclasses
+
+    from riskgraph.api.commands import credit_warnings
+
+    frames = city["frames"]
+    with pytest.raises(ValueError, match="no active subject was registered before 1980-01-01"):
+        score_subjects(frames, city["model"], dt.date(1980, 1, 1))
+    assert credit_warnings(frames) == []
+    bare = dataclasses.replace(frames, penalties=frames.penalties.iloc[:0],
+                               list_entries=frames.list_entries.iloc[:0])
+    assert credit_warnings(bare) == [
+        "the store holds no penalties, list entries: credit grades count none, so they say "
+        "nothing of them (load those exports)"]

@@ -146,7 +146,8 @@ def run_score(settings: Settings, as_of: dt.date, frames: GraphFrames | None = N
     if not write:
         print("the graph's scores are left as they were: a past day's scores are not the ones "
               "draws should use (--write replaces them)")
-    for warning in score_warnings(scores) + model_warnings(model.card, as_of):
+    for warning in (score_warnings(scores) + model_warnings(model.card, as_of)
+                    + credit_warnings(frames)):
         print(f"warning: {warning}")
     return scores
 
@@ -160,6 +161,21 @@ def scores_table(scores: pd.DataFrame) -> pd.DataFrame:
         reasons=[";".join(codes) for codes in scores["reasons"]],
         reasons_zh=["；".join(p.zh for p in ps) for ps in phrases],
         reasons_en=["; ".join(p.en for p in ps) for ps in phrases])
+
+
+def credit_warnings(frames: GraphFrames) -> list[str]:
+    """The credit grade's inputs the store lacks: without them every subject keeps the
+    points they would take away, and a grade of A says nothing."""
+    tables = {"penalties": "penalties", "list_entries": "list entries",
+              "complaints": "complaints", "commitments": "credit commitments"}
+    absent = [words for name, words in tables.items() if getattr(frames, name).empty]
+    out = []
+    if absent:
+        out.append(f"the store holds no {', '.join(absent)}: credit grades count none, so "
+                   "they say nothing of them (load those exports)")
+    if len(frames.subjects) and frames.subjects["registered_on"].isna().all():
+        out.append("no subject has a registration day: no new subject is held below A")
+    return out
 
 
 def model_warnings(card: dict[str, Any], as_of: dt.date) -> list[str]:

@@ -47,6 +47,8 @@ def score_subjects(frames: GraphFrames, model: TrainedModel, as_of: dt.date | st
     status = frames.subjects.set_index("uscc")["status"].reindex(feats.index)
     active = (status.fillna("active") == "active").to_numpy()
     feats = feats[active]
+    if feats.empty:
+        raise ValueError(f"no active subject was registered before {as_of}: nothing to score")
     X = feats[model.features]
     prob = model.estimator.predict_proba(X)[:, 1]
     contributions = model.estimator.feature_contributions(X)
