@@ -569,3 +569,13 @@ def test_scoring_says_when_there_is_nothing_to_score_or_grade_by(city: dict) -> 
     assert credit_warnings(bare) == [
         "the store holds no penalties, list entries: credit grades count none, so they say "
         "nothing of them (load those exports)"]
+
+
+def test_a_draw_says_which_scores_its_classes_come_from(city: dict,
+                                                       session_store: Store) -> None:
+    version, n = city["model"].version, len(city["scores"])
+    assert score_queries.scores_in_use(session_store, "2026-10-15") == [
+        f"risk classes: model {version} scored as of {AS_OF} ({n:,} subjects)"]
+    stale = score_queries.scores_in_use(session_store, "2027-01-01")
+    assert stale[1] == f"warning: scores as of {AS_OF} are 93 days before the task's day " \
+        "2027-01-01"

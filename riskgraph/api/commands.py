@@ -280,10 +280,12 @@ def _draw_cmd(fn: Callable[[argparse.Namespace, Settings, Store], int]):
 
 
 def _draw(args: argparse.Namespace, settings: Settings, store: Store) -> int:
+    from riskgraph.graph.score_queries import scores_in_use
     from riskgraph.models.draws import load_spec
     from riskgraph.models.draws.service import make_draw
 
     spec = load_spec(Path(args.spec))
+    print("\n".join(scores_in_use(store, str(spec.as_of))))
     record = make_draw(store, spec, settings.home / "draws",
                        created_at=dt.datetime.now(dt.UTC).replace(microsecond=0))
     print(draw_summary(record))
@@ -386,6 +388,7 @@ def _visits(args: argparse.Namespace, settings: Settings, store: Store) -> int:
 
 
 def _plan(args: argparse.Namespace, settings: Settings, store: Store) -> int:
+    from riskgraph.graph.score_queries import scores_in_use
     from riskgraph.models.draws import SpecError, load_spec
     from riskgraph.models.draws.service import (
         classes,
@@ -397,6 +400,7 @@ def _plan(args: argparse.Namespace, settings: Settings, store: Store) -> int:
 
     truth = truth_frame(Path(args.truth)) if args.truth else None
     spec = load_spec(Path(args.spec))
+    print("\n".join(scores_in_use(store, str(spec.as_of))))
     # read once: every variant plans the same task date and window
     inputs = planning_inputs(store, str(spec.as_of), spec.window_days)
 

@@ -34,6 +34,13 @@ SET r.model_version = $version, r.scored_at = $scored_at, r.ran_at = $ran_at,
     r.class_cuts = $cuts, r.class_cut_points = $points, r.subjects = $subjects
 """
 
+# Which scores the subjects carry: what a draw's risk classes come from.
+IN_USE = """
+MATCH (s:Subject) WHERE s.model_version IS NOT NULL
+RETURN s.model_version AS version, toString(s.scored_at) AS scored_at, count(s) AS subjects
+ORDER BY subjects DESC
+"""
+
 CLASS_COUNTS = """
 MATCH (s:Subject) WHERE s.risk_class IS NOT NULL
 RETURN s.risk_class AS risk_class, count(s) AS subjects, avg(s.risk_prob) AS mean_prob
@@ -69,3 +76,22 @@ def write_scores(store: Store, scores: pd.DataFrame, version: str, scored_at: dt
 def class_counts(store: Store) -> pd.DataFrame:
     """Return subjects and mean probability per risk class."""
     return pd.DataFrame(store.read(CLASS_COUNTS), columns=["risk_class", "subjects", "mean_prob"])
+
+
+def scores_in_use(store: Store, as_of: str) -> list[str]:
+    """Lines that say which scores a draw or plan as of ``as_of`` reads its risk classes
+    from, with a warning for scores of another day than the task's last month or of
+    several runs."""
+    rows = store.rows(IN_USE)
+    if not rows:
+        return ["risk classes: no subject is scored (riskgraph score)"]
+    lines = [f"risk classes: model {v} scored as of {d} ({n:,} subjects)" for v, d, n in rows]
+    if len(rows) > 1:
+        lines.append("warning: the subjects carry scores of several runs")
+    day = dt.date.fromisoformat(as_of)
+    for _, d, _ in rows:
+        age = (day - dt.date.fromisoformat(d)).days
+        if not 0 <= age <= 31:
+            lines.append(f"warning: scores as of {d} are {abs(age)} days "
+                         f"{'before' if age > 0 else 'after'} the task's day {as_of}")
+    return lines
