@@ -84,7 +84,7 @@ def assert_platt(model: RiskClassifier, raw: np.ndarray, y: np.ndarray,
     """The model's calibrator is Platt's (1999) fit on these holdout scores: the cross-
     entropy against the targets (N+ + 1) / (N+ + 2) and 1 / (N- + 2) is at its optimum
     (zero gradient in slope and intercept) over the scores less the booster's baseline."""
-    w = np.ones(len(y)) if w is None else w
+    w = np.ones(len(y)) if w is None else w / w[w > 0].mean()  # pseudo-counts are rows
     x = raw - float(np.ravel(model.booster_._baseline_prediction)[0])
     n_fail, n_pass = w[y == 1].sum(), w[y == 0].sum()
     target = np.where(y == 1, (n_fail + 1) / (n_fail + 2), 1 / (n_pass + 2))
@@ -283,3 +283,20 @@ def test_a_refit_on_drifted_outcomes_keeps_the_calibrated_rate() -> None:
     assert model.calibrator_.coef_[0, 0] > 5  # steep: the raw band is narrow
     p = model.predict_proba(X)[:, 1]
     assert 0.1 < p.mean() < 0.4 and p.max() < 0.8
+
+
+def test_calibration_ignores_the_scale_of_weights_and_old_models_keep_theirs() -> None:
+    from riskgraph.models.estimator import _platt
+
+    X, y = make_risk_data(n=1500)
+    ones = RiskClassifier(random_state=0).fit(X, y)
+    # Platt's pseudo-counts are rows: the same weights at another scale, the same map
+    raw = ones.decision_function(X)
+    w = np.random.default_rng(1).choice([0.0, 0.5, 1.0, 4.0], len(y))
+    fits = [_platt(raw, y, w * scale) for scale in (1.0, 1e-3, 1e3)]
+    assert all(np.allclose(f.coef_, fits[0].coef_, rtol=1e-4) and
+               np.allclose(f.intercept_, fits[0].intercept_, rtol=1e-4) for f in fits)
+    # a model saved before calibrators read the departure from the baseline
+    del ones.calibrates_departure_
+    assert np.allclose(ones.predict_proba(X)[:, 1],
+                       ones.calibrator_.predict_proba(raw.reshape(-1, 1))[:, 1])

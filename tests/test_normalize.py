@@ -312,6 +312,9 @@ def test_inspection_outcome_words(raw: str, outcome: str | None) -> None:
     ("有限合伙人", "shareholder"), ("普通合伙人", "shareholder"), ("投资人", "shareholder"),
     ("自然人股东", "shareholder"), ("法人股东", "shareholder"),
     ("负责人", "legal_rep"), ("法定代表人", "legal_rep"), ("隶属", "branch_of"),
+    ("分公司负责人", "legal_rep"), ("主要负责人", "legal_rep"), ("个体工商户经营者", "legal_rep"),
+    # a cooperative's board, and directors by another word
+    ("理事长", "executive"), ("理事", "executive"), ("财务总监", "executive"),
     ("清算组成员", None), ("其他人员", None),
 ])
 def test_registry_role_titles(raw: str, role: str | None) -> None:

@@ -574,8 +574,18 @@ def test_scoring_says_when_there_is_nothing_to_score_or_grade_by(city: dict) -> 
 def test_a_draw_says_which_scores_its_classes_come_from(city: dict,
                                                        session_store: Store) -> None:
     version, n = city["model"].version, len(city["scores"])
+    cuts = city["scores"].attrs["class_cuts"]
     assert score_queries.scores_in_use(session_store, "2026-10-15") == [
-        f"risk classes: model {version} scored as of {AS_OF} ({n:,} subjects)"]
+        f"risk classes: model {version} scored as of {AS_OF} ({n:,} subjects, cut at {cuts})"]
     stale = score_queries.scores_in_use(session_store, "2027-01-01")
     assert stale[1] == f"warning: scores as of {AS_OF} are 93 days before the task's day " \
         "2027-01-01"
+    # a run that stopped part-way leaves two runs' scores on the subjects
+    first = city["scores"]["uscc"].iloc[0]
+    session_store.write("MATCH (s:Subject {uscc: $u}) SET s.score_run = 'stopped'", u=first)
+    try:
+        mixed = score_queries.scores_in_use(session_store, "2026-10-15")
+        assert mixed[1].endswith("(1 subjects)")
+        assert "warning: the subjects carry scores of several runs" in mixed
+    finally:
+        score_queries.write_scores(session_store, city["scores"], version, AS_OF)

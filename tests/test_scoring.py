@@ -296,3 +296,15 @@ def test_plain_reasons_say_a_phrase_once_and_neutral_features_by_their_value() -
     assert words[1:3] == ["a young business", "kind of business: an individual business"]
     assert words[3] == "a long-established business"
     assert len({reason_phrase(c).zh for c in got[0]}) == 3
+
+
+def test_a_past_day_scored_by_a_model_that_learnt_from_later_days_is_warned_of() -> None:
+    from riskgraph.api.commands import model_warnings
+
+    today = dt.date(2026, 11, 28)
+    card = {"version": "V", "training_window": ["2020-01-01", "2026-11-28"]}
+    assert model_warnings(card, today, today) == []  # today's inspections: nothing later
+    assert "trained on inspections up to 2026-11-28, on or after the as-of day 2026-06-30" \
+        in model_warnings(card, dt.date(2026, 6, 30), today)[0]
+    card["training_window"][1] = "2026-06-29"
+    assert model_warnings(card, dt.date(2026, 6, 30), today) == []

@@ -146,7 +146,7 @@ def run_score(settings: Settings, as_of: dt.date, frames: GraphFrames | None = N
     if not write:
         print("the graph's scores are left as they were: a past day's scores are not the ones "
               "draws should use (--write replaces them)")
-    for warning in (score_warnings(scores) + model_warnings(model.card, as_of)
+    for warning in (score_warnings(scores) + model_warnings(model.card, as_of, today)
                     + credit_warnings(frames)):
         print(f"warning: {warning}")
     return scores
@@ -178,11 +178,13 @@ def credit_warnings(frames: GraphFrames) -> list[str]:
     return out
 
 
-def model_warnings(card: dict[str, Any], as_of: dt.date) -> list[str]:
-    """What is wrong with scoring ``as_of`` with this model: one trained on inspections of
-    that day or later knows what came after it."""
+def model_warnings(card: dict[str, Any], as_of: dt.date, today: dt.date) -> list[str]:
+    """What is wrong with scoring a past day ``as_of`` with this model: one trained on
+    inspections of that day or later knows what came after it. Today's scores are not
+    warned of: an export at the end of the day holds today's inspections, and nothing
+    later is known."""
     last = dt.date.fromisoformat(card["training_window"][1])
-    if last < as_of:
+    if as_of >= today or last < as_of:
         return []
     return [f"model {card['version']} was trained on inspections up to {last}, on or after "
             f"the as-of day {as_of}: its scores of that day know what came later. For a "

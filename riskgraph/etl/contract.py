@@ -115,10 +115,11 @@ ENUM_RULES: dict[str, tuple[tuple[tuple[str, ...], str | None], ...]] = {
     # hands a subject over), then supervisors, then officers (before 合伙人: a managing
     # partner is an officer), then holders
     "role": (
-        (("法定代表人", "法人代表"), "legal_rep"),
+        # 分公司负责人, 主要负责人, 个体工商户经营者: a branch's or a business's head
+        (("法定代表人", "法人代表", "(?<!财务)负责人$", "经营者$"), "legal_rep"),
         (("监事",), "supervisor"),
-        (("董事", "经理", "总裁", "首席", "行长", "厂长", "主任", "财务负责人", "秘书",
-          "高管", "高级管理", "执行事务合伙人", "委派代表"), "executive"),
+        (("董事", "理事", "经理", "总裁", "总监", "首席", "行长", "厂长", "主任", "财务负责人",
+          "秘书", "高管", "高级管理", "执行事务合伙人", "委派代表"), "executive"),
         (("股东", "投资人", "出资人", "合伙人", "发起人", "持股"), "shareholder"),
     ),
     "outcome": (

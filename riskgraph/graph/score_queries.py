@@ -37,9 +37,11 @@ SET r.model_version = $version, r.scored_at = $scored_at, r.ran_at = $ran_at,
 # Which scores the subjects carry: what a draw's risk classes come from.
 IN_USE = """
 MATCH (s:Subject) WHERE s.model_version IS NOT NULL
-RETURN s.model_version AS version, toString(s.scored_at) AS scored_at, count(s) AS subjects
+RETURN s.model_version AS version, toString(s.scored_at) AS scored_at, s.score_run AS run,
+       count(s) AS subjects
 ORDER BY subjects DESC
 """
+RUN_CUTS = "MATCH (r:ScoreRun {run: $run}) RETURN r.class_cuts AS cuts"
 
 CLASS_COUNTS = """
 MATCH (s:Subject) WHERE s.risk_class IS NOT NULL
@@ -85,11 +87,15 @@ def scores_in_use(store: Store, as_of: str) -> list[str]:
     rows = store.rows(IN_USE)
     if not rows:
         return ["risk classes: no subject is scored (riskgraph score)"]
-    lines = [f"risk classes: model {v} scored as of {d} ({n:,} subjects)" for v, d, n in rows]
-    if len(rows) > 1:
+    lines = []
+    for v, d, run, n in rows:
+        cuts = store.value(RUN_CUTS, run=run)
+        lines.append(f"risk classes: model {v} scored as of {d} ({n:,} subjects"
+                     + (f", cut at {cuts})" if cuts else ")"))
+    if len(rows) > 1:  # a run that stopped part-way: its subjects and the others differ
         lines.append("warning: the subjects carry scores of several runs")
     day = dt.date.fromisoformat(as_of)
-    for _, d, _ in rows:
+    for _, d, _, _ in rows:
         age = (day - dt.date.fromisoformat(d)).days
         if not 0 <= age <= 31:
             lines.append(f"warning: scores as of {d} are {abs(age)} days "

@@ -68,7 +68,9 @@ class RiskClassifier(ClassifierMixin, BaseEstimator):
 
     Attributes (besides scikit-learn's): ``booster_``, ``calibrator_``, ``n_iter_`` (the
     trees kept), ``empty_features_`` (indices of features with no value in any training
-    row: they take no part in the model), ``expected_value_``.
+    row: they take no part in the model), ``expected_value_``, ``calibrates_departure_``
+    (the calibrator reads the raw score less the booster's baseline; absent from models
+    saved before, whose calibrator reads the raw score).
     """
 
     def __init__(
@@ -175,6 +177,7 @@ class RiskClassifier(ClassifierMixin, BaseEstimator):
             and len(np.unique(seen[fit_seen:])) == 2
         )
         self.calibrator_: LogisticRegression | IsotonicRegression | None = None
+        self.calibrates_departure_ = True  # see _fit_on_holdout
         self.booster_ = (self._fit_on_holdout(X, y01, w, fit_rows, seed) if has_holdout
                          else self._make_booster(seed).fit(X, y01, sample_weight=w))
         self.n_iter_ = self.booster_.n_iter_
@@ -232,7 +235,10 @@ class RiskClassifier(ClassifierMixin, BaseEstimator):
         if self.calibrator_ is None:
             p1 = 1.0 / (1.0 + np.exp(-raw))
             return np.column_stack([1.0 - p1, p1])
-        raw = raw - _baseline(self.booster_)
+        # a model saved before calibrators read the departure from the baseline was
+        # calibrated on the raw score itself
+        if getattr(self, "calibrates_departure_", False):
+            raw = raw - _baseline(self.booster_)
         if isinstance(self.calibrator_, LogisticRegression):
             p1 = self.calibrator_.predict_proba(raw.reshape(-1, 1))[:, 1]
         else:
@@ -336,6 +342,7 @@ def _platt(raw: NDArray[np.float64], y01: NDArray[np.int64],
     fit's slope runs off (a 300-subject city's holdout gave slope 21.5 and a probability
     of 0.99 to every subject scored)."""
     w = np.ones(len(raw)) if w is None else np.asarray(w, dtype=np.float64)
+    w = w / w[w > 0].mean()  # the pseudo-counts are rows: weights scaled to a mean of 1
     failed = y01 == 1
     n_fail, n_pass = w[failed].sum(), w[~failed].sum()
     target = np.where(failed, (n_fail + 1) / (n_fail + 2), 1 / (n_pass + 2))
