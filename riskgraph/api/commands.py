@@ -156,7 +156,8 @@ def scores_table(scores: pd.DataFrame) -> pd.DataFrame:
     """The scores as a flat table for a file: reasons as codes and in Chinese and English."""
     from riskgraph.models.reasons import reason_phrase
 
-    phrases = [[reason_phrase(c) for c in codes] for codes in scores["reasons"]]
+    said = {c: reason_phrase(c) for c in {c for codes in scores["reasons"] for c in codes}}
+    phrases = [[said[c] for c in codes] for codes in scores["reasons"]]
     return scores.drop(columns="reasons").assign(
         reasons=[";".join(codes) for codes in scores["reasons"]],
         reasons_zh=["；".join(p.zh for p in ps) for ps in phrases],
