@@ -100,6 +100,15 @@ def test_demo_then_each_command(tmp_path: Path) -> None:
         assert scored.returncode == 0 and f"with model {version}" in scored.stdout
         assert "warning: model" not in scored.stdout and graph_scores() == before
         assert len(pd.read_csv(out)) == len(table)
+        # how the day's scores did on the inspections of the 180 days that followed
+        judged = riskgraph(env, "evaluate", "--as-of", day, "--model", version, "--days", "180")
+        assert judged.returncode == 0, judged.stderr
+        assert "## Frozen scores" in judged.stdout and "warning: model" not in judged.stdout
+        assert (home / "evaluations" / f"{day}-180d-{version}.md").exists()
+        leaky = riskgraph(env, "evaluate", "--as-of", day)
+        assert leaky.returncode == 0 and f"on or after the as-of day {day}" in leaky.stdout
+        alone = riskgraph(env, "evaluate", "--days", "30")
+        assert alone.returncode == 2 and "give --as-of too" in alone.stderr
         bad_day = riskgraph(env, "score", "--as-of", "2026-13-01")
         assert bad_day.returncode == 2 and "--as-of '2026-13-01' is not a day" in bad_day.stderr
 

@@ -589,3 +589,38 @@ def test_a_draw_says_which_scores_its_classes_come_from(city: dict,
         assert "warning: the subjects carry scores of several runs" in mixed
     finally:
         score_queries.write_scores(session_store, city["scores"], version, AS_OF)
+
+
+def test_a_days_scores_are_judged_on_the_inspections_that_followed(city: dict) -> None:
+    import dataclasses
+
+    from sklearn.metrics import roc_auc_score
+
+    from riskgraph.models.followup import followup
+
+    frames, model, day = city["frames"], city["model"], dt.date(2025, 6, 30)
+    got = followup(frames, model, day, days=120)
+    ins = frames.inspections
+    window = ins[(ins["inspected_on"] >= "2025-06-30") & (ins["inspected_on"] < "2025-10-28")
+                 & ins["outcome"].isin(["pass", "fail"])]
+    scores = score_subjects(frames, model, day).set_index("uscc")["prob"]
+    kept = window[window["subject_uscc"].isin(scores.index)]
+    assert got.inspections == len(window) > 0
+    assert got.unscored == len(window) - len(kept)
+    assert got.evaluation.n_positive == (kept["outcome"] == "fail").sum() > 0
+    assert got.evaluation.roc_auc == pytest.approx(
+        roc_auc_score(kept["outcome"] == "fail", kept["subject_uscc"].map(scores)))
+    assert got.replay is not None and got.replay.n_inspections == len(kept)
+    assert "against the inspections that followed" in got.markdown()
+    # a window with too few problems found says so
+    assert ("are noise" in got.markdown()) == (got.evaluation.n_positive < 30)
+    year = followup(frames, model, day, days=365)
+    assert year.evaluation.n_positive >= 30 and "are noise" not in year.markdown()
+    assert "are noise" in followup(frames, model, day, days=3).markdown()
+    # the scores are frozen on the day: a penalty decided after it changes nothing
+    penalised = dataclasses.replace(frames, penalties=pd.concat([frames.penalties, pd.DataFrame({
+        "subject_uscc": kept["subject_uscc"].iloc[:50], "decided_on": pd.Timestamp("2025-07-15"),
+        "severity": "serious", "amount": 50_000.0, "repaired_on": pd.NaT})], ignore_index=True))
+    assert followup(penalised, model, day, days=120).to_dict() == got.to_dict()
+    with pytest.raises(ValueError, match="no pass/fail inspection from 2026-10-15"):
+        followup(frames, model, dt.date(2026, 10, 15))

@@ -271,8 +271,36 @@ def _truth_column(truth: pd.DataFrame) -> str:
 
 
 def _evaluate(args: argparse.Namespace, settings: Settings) -> int:
+    if args.as_of:
+        run_followup(settings, _day_arg("--as-of", args.as_of), args.days, args.model)
+        return 0
+    if args.model or args.days is not None:
+        raise ValueError("--model and --days judge a day's scores: give --as-of too")
     run_evaluate(settings, Path(args.truth) if args.truth else None)
     return 0
+
+
+def run_followup(settings: Settings, as_of: dt.date, days: int | None = None,
+                 model_version: str | None = None, frames: GraphFrames | None = None,
+                 today: dt.date | None = None) -> dict[str, Any]:
+    """Judge the scores of ``as_of`` (by the current model, or ``model_version``) on the
+    inspections of the ``days`` that followed; print and keep the report."""
+    from riskgraph.models import training
+    from riskgraph.models.followup import followup
+
+    model = training.load(settings.home / "models", model_version)
+    frames = frames if frames is not None else project_frames(settings)
+    result = followup(frames, model, as_of, 90 if days is None else days)
+    folder = settings.home / "evaluations"
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = folder / f"{as_of}-{result.days}d-{model.version}"
+    stem.with_suffix(".md").write_text(result.markdown())
+    stem.with_suffix(".json").write_text(json.dumps(result.to_dict(), indent=2))
+    print(result.markdown())
+    print(f"report -> {stem.with_suffix('.md')}")
+    for warning in model_warnings(model.card, as_of, today or dt.date.today()):
+        print(f"warning: {warning}")
+    return result.to_dict()
 
 
 def _draw_cmd(fn: Callable[[argparse.Namespace, Settings, Store], int]):
@@ -504,8 +532,14 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                    "probability), absolute:0.05,0.15,0.3 or quantile:.5,.3,.15,.05")
     p.set_defaults(func=_score)
 
-    p = sub.add_parser("evaluate", help="the current model's evaluation report")
+    p = sub.add_parser("evaluate", help="the current model's evaluation report, or how a "
+                       "day's scores did on the inspections that followed (--as-of)")
     p.add_argument("--truth", help="a synthetic city's truth folder")
+    p.add_argument("--as-of", help="score this day and judge the scores on the inspections "
+                   "of the days after it")
+    p.add_argument("--days", type=int, help="how many days of inspections (default 90)")
+    p.add_argument("--model", help="a model version (default: the current model), e.g. "
+                   "one trained with train --as-of for a back-test")
     p.set_defaults(func=_evaluate)
 
     p = sub.add_parser("draw", help="plan a double-random task from a spec (JSON/YAML)")
