@@ -771,3 +771,43 @@ def test_the_credit_grade_sees_the_record_as_the_features_do() -> None:
                                 "complaints_substantiated_12m"]].tolist() == [seen, seen]
         assert commitment_counts(frames.commitments, day).loc["S0", "commitments_broken"] \
             == seen
+
+
+def test_a_hub_of_later_subjects_does_not_unlink_the_days_before_it_on_known_frames() -> None:
+    """Nine subjects share an address before the day; 35 more register there after it.
+    Counted with every fact, the address is a hub (44 > 30) and links nobody, even on the
+    day; on the frames known before the day it links the nine."""
+    early = [subject(f"S{i}", registered_on="2015-01-01") for i in range(9)]
+    late = [subject(f"L{i}", registered_on="2026-01-15") for i in range(35)]
+    frames = make(subjects=early + late, addresses=[
+        dict(subject_uscc=s["uscc"], address_key="A") for s in early + late])
+    day = dt.date(2025, 6, 30)
+    assert at(frames, day, "S0")["linked_by_address"] == 0  # the cap counts later subjects
+    then = frames.known_before(day)
+    assert list(then.subjects["uscc"]) == [f"S{i}" for i in range(9)]
+    assert at(then, day, "S0")["linked_by_address"] == 8
+
+
+def test_frames_known_before_a_day_forget_what_came_after() -> None:
+    frames = make(
+        2,
+        ties=[tie("S0", "P", since="2020-01-01", until="2025-08-01"),
+              tie("S1", "Q", since="2025-07-01")],
+        penalties=[pen("S0", "2024-01-01", repaired_on="2025-09-01"), pen("S0", "2025-07-01")],
+        list_entries=[dict(subject_uscc="S1", list="abnormal_operation",
+                           listed_on="2024-01-01", removed_on="2025-12-31")],
+        commitments=[dict(subject_uscc="S0", made_on="2025-01-01", due_on="2025-03-01",
+                          fulfilment="kept", verified_on="2025-04-01"),
+                     dict(subject_uscc="S1", made_on="2025-01-01", due_on="2025-09-01",
+                          fulfilment="broken", verified_on="2025-09-15")],
+    )
+    then = frames.known_before(dt.date(2025, 6, 30))
+    assert list(then.ties["holder_key"]) == ["P"] and then.ties["until"].isna().all()
+    assert len(then.penalties) == 1 and then.penalties["repaired_on"].isna().all()
+    assert then.list_entries["removed_on"].isna().all()
+    assert list(then.commitments["fulfilment"]) == ["kept", "pending"]
+    assert then.commitments["verified_on"].isna().tolist() == [False, True]
+    # the day's own features are the same either way
+    for uscc in ("S0", "S1"):
+        pd.testing.assert_series_equal(at(then, dt.date(2025, 6, 30), uscc),
+                                       at(frames, dt.date(2025, 6, 30), uscc))

@@ -603,7 +603,11 @@ def test_a_days_scores_are_judged_on_the_inspections_that_followed(city: dict) -
     ins = frames.inspections
     window = ins[(ins["inspected_on"] >= "2025-06-30") & (ins["inspected_on"] < "2025-10-28")
                  & ins["outcome"].isin(["pass", "fail"])]
-    scores = score_subjects(frames, model, day).set_index("uscc")["prob"]
+    # every subject registered before the day, cancelled since or not
+    scores = score_subjects(frames.known_before(day), model, day,
+                            active_only=False).set_index("uscc")["prob"]
+    registered = frames.subjects.set_index("uscc")["registered_on"]
+    assert set(scores.index) == set(registered.index[registered < "2025-06-30"])
     kept = window[window["subject_uscc"].isin(scores.index)]
     assert got.inspections == len(window) > 0
     assert got.unscored == len(window) - len(kept)
@@ -611,6 +615,18 @@ def test_a_days_scores_are_judged_on_the_inspections_that_followed(city: dict) -
     assert got.evaluation.roc_auc == pytest.approx(
         roc_auc_score(kept["outcome"] == "fail", kept["subject_uscc"].map(scores)))
     assert got.replay is not None and got.replay.n_inspections == len(kept)
+    # a random order's replay, averaged over many orders, gives what chance gives
+    rng = np.random.default_rng(0)
+    y = (kept["outcome"] == "fail").to_numpy()
+    from riskgraph.models.replay import replay
+    randomly = np.mean([replay(kept["inspected_on"], rng.random(len(kept)), y).days_earlier
+                        for _ in range(300)])
+    assert got.days_earlier_by_chance == pytest.approx(randomly, abs=0.5)
+    # by visit: a subject on a day, a problem if any item found one
+    visits = kept.assign(f=y).groupby(["subject_uscc", "inspected_on"])["f"].max()
+    assert (got.visits.n, got.visits.n_positive) == (len(visits), int(visits.sum()))
+    # the city's model learnt from the inspections up to 2026-09-30: the report says so
+    assert "learnt from the very inspections" in got.warnings[0] in got.markdown()
     assert "against the inspections that followed" in got.markdown()
     # a window with too few problems found says so
     assert ("are noise" in got.markdown()) == (got.evaluation.n_positive < 30)

@@ -125,6 +125,10 @@ def run_score(settings: Settings, as_of: dt.date, frames: GraphFrames | None = N
     cuts = ClassCuts.parse(class_cuts) if class_cuts else ClassCuts()
     model = training.load(settings.home / "models", model_version)
     frames = frames if frames is not None else project_frames(settings)
+    if as_of < today:  # a past day: on what was known then (no later subject in the hub cap)
+        if links is not None:
+            raise ValueError("links of today cannot score a past day")
+        frames = frames.known_before(as_of)
     scores = score_subjects(frames, model, as_of, cuts=cuts, links=links)
     print(f"scored {len(scores):,} active subjects as of {as_of} with model {model.version}")
     print(f"risk classes cut at {cuts.describe()} -> probabilities "
@@ -272,6 +276,9 @@ def _truth_column(truth: pd.DataFrame) -> str:
 
 def _evaluate(args: argparse.Namespace, settings: Settings) -> int:
     if args.as_of:
+        if args.truth:
+            raise ValueError("--truth compares today's scores with a city's truth; "
+                             "--as-of judges a day's scores on the inspections after it")
         run_followup(settings, _day_arg("--as-of", args.as_of), args.days, args.model)
         return 0
     if args.model or args.days is not None:
@@ -281,8 +288,8 @@ def _evaluate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_followup(settings: Settings, as_of: dt.date, days: int | None = None,
-                 model_version: str | None = None, frames: GraphFrames | None = None,
-                 today: dt.date | None = None) -> dict[str, Any]:
+                 model_version: str | None = None,
+                 frames: GraphFrames | None = None) -> dict[str, Any]:
     """Judge the scores of ``as_of`` (by the current model, or ``model_version``) on the
     inspections of the ``days`` that followed; print and keep the report."""
     from riskgraph.models import training
@@ -298,8 +305,6 @@ def run_followup(settings: Settings, as_of: dt.date, days: int | None = None,
     stem.with_suffix(".json").write_text(json.dumps(result.to_dict(), indent=2))
     print(result.markdown())
     print(f"report -> {stem.with_suffix('.md')}")
-    for warning in model_warnings(model.card, as_of, today or dt.date.today()):
-        print(f"warning: {warning}")
     return result.to_dict()
 
 

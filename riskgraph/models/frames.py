@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field, fields
 
 import pandas as pd
@@ -81,6 +82,54 @@ class GraphFrames:
             missing = [c for c in COLUMNS[f.name] if c not in frame and c not in OPTIONAL]
             if missing:
                 raise ValueError(f"GraphFrames.{f.name} lacks columns {missing}")
+
+    def known_before(self, day: dt.date) -> GraphFrames:
+        """The frames as they stood when ``day`` began: subjects registered before it (or
+        undated) with their addresses and phones, roles begun before it between subjects
+        kept, events dated before it; an end, repair, removal or check dated on or after
+        it had not happened yet (a commitment whose outcome was not known is pending).
+
+        Point-in-time features of ``day`` are the same on either; what differs is what
+        counts every fact at once: the hub cap (an address 40 subjects share by now may
+        have had 9 on ``day``) and the statistics of the whole city. A back-test of
+        ``day`` and a past day's scores are built on these. Today's status stays: the
+        exports carry no day a subject was cancelled."""
+        at = pd.Timestamp(day)
+
+        def before(frame: pd.DataFrame, column: str, undated: bool = False) -> pd.Series:
+            dates = frame[column]
+            return (dates < at) | (dates.isna() if undated else False)
+
+        def unknown(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
+            frame = frame.copy()
+            for column in columns:
+                frame.loc[frame[column] >= at, column] = pd.NaT
+            return frame
+
+        subjects = self.subjects[before(self.subjects, "registered_on", undated=True)]
+        kept = set(subjects["uscc"])
+        ties = self.ties[(before(self.ties, "since", undated=True) if "since" in self.ties
+                          else True)
+                         & self.ties["subject_uscc"].isin(kept)
+                         & ((self.ties["holder_kind"] != "subject")
+                            | self.ties["holder_key"].isin(kept))]
+        commitments = self.commitments[before(self.commitments, "made_on", undated=True)]
+        known = commitments["verified_on"].fillna(commitments["due_on"])
+        commitments = unknown(commitments, "verified_on").assign(
+            fulfilment=commitments["fulfilment"].where(~(known >= at), "pending"))
+        return GraphFrames(
+            subjects=subjects,
+            complaints=self.complaints[before(self.complaints, "received_on")],
+            penalties=unknown(self.penalties[before(self.penalties, "decided_on")],
+                              "repaired_on"),
+            inspections=self.inspections[before(self.inspections, "inspected_on")],
+            list_entries=unknown(self.list_entries[before(self.list_entries, "listed_on")],
+                                 "removed_on"),
+            ties=unknown(ties, "until") if "until" in ties else ties,
+            addresses=self.addresses[self.addresses["subject_uscc"].isin(kept)],
+            phones=self.phones[self.phones["subject_uscc"].isin(kept)],
+            commitments=commitments,
+        )
 
     @classmethod
     def from_tables(cls, **tables: pd.DataFrame) -> GraphFrames:

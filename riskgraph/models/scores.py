@@ -33,8 +33,11 @@ CREDIT_INPUTS = ("list_serious_dishonest", "list_joint_punishment", "list_abnorm
 def score_subjects(frames: GraphFrames, model: TrainedModel, as_of: dt.date | str, *,
                    links: Links | None = None, hub_cap: int = 30,
                    cuts: ClassCuts = DEFAULT_CUTS,
-                   top_reasons: int = 3) -> pd.DataFrame:
+                   top_reasons: int = 3, active_only: bool = True) -> pd.DataFrame:
     """Return one row per active subject: prob, risk_class, credit points and grade, reasons.
+
+    With ``active_only`` off, every subject registered by ``as_of`` is scored, whatever its
+    status today: a past day's subjects include those cancelled since.
 
     The probability thresholds the classes were cut at are in ``.attrs["class_cut_points"]``
     (with relative cuts they depend on the mean probability of the subjects scored).
@@ -45,7 +48,7 @@ def score_subjects(frames: GraphFrames, model: TrainedModel, as_of: dt.date | st
     links = links if links is not None else build_links(frames, hub_cap=hub_cap)
     feats = subject_features(frames, as_of, links)
     status = frames.subjects.set_index("uscc")["status"].reindex(feats.index)
-    active = (status.fillna("active") == "active").to_numpy()
+    active = (status.fillna("active") == "active").to_numpy() | (not active_only)
     feats = feats[active]
     if feats.empty:
         raise ValueError(f"no active subject was registered before {as_of}: nothing to score")

@@ -103,11 +103,18 @@ def train(frames: GraphFrames, *, hub_cap: int = 30, test_fraction: float = 0.2,
 
     ``links`` (built with ``hub_cap``) can be passed in to share them with scoring, and
     ``rows`` (``training_rows`` of the same frames and links) when the caller has them.
-    With ``as_of``, only the inspections before that day are used: the model the bureau
-    would have had that day, to score it without knowing what came later (a back-test).
+    With ``as_of``, only what was known before that day is used (``known_before``: the
+    inspections, and the subjects and roles that counted towards the hub cap): the model
+    the bureau would have had that day, to score it without knowing what came later (a
+    back-test).
     Returns the deployed model and the evaluation report.
     """
     started = time.monotonic()
+    if as_of is not None:
+        if links is not None or rows is not None:
+            raise ValueError("a model as of a day builds its own links and rows, from "
+                             "the frames known before that day")
+        frames = frames.known_before(as_of)
     if links is None:
         links = build_links(frames, hub_cap=hub_cap)
     elif links.hub_cap != hub_cap:
