@@ -541,8 +541,10 @@ def test_components_are_not_merged_from_a_later_or_foreign_view() -> None:
     assert links.at(late, after=foreign.at(early)).component.tolist() == [0, 0, 1]
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3, 4])
-def test_the_graph_on_a_day_is_the_graph_built_from_what_existed_that_day(seed: int) -> None:
+@pytest.mark.parametrize("seed, cap", [(1, 1000), (2, 1000), (3, 1000), (4, 1000),
+                                       (1, 3), (2, 4), (3, 3), (4, 5)])
+def test_the_graph_on_a_day_is_the_graph_built_from_what_existed_that_day(seed: int,
+                                                                          cap: int) -> None:
     rng = np.random.default_rng(seed)
     n = 80
     days = pd.date_range("2018-01-01", "2025-12-31", freq="D")
@@ -564,7 +566,8 @@ def test_the_graph_on_a_day_is_the_graph_built_from_what_existed_that_day(seed: 
         phones=[dict(subject_uscc=f"S{i}", phone_key=f"p{rng.integers(30)}")
                 for i in rng.integers(n, size=40)],
     )
-    links = build_links(frames, hub_cap=1000)  # no cap: sizes differ from day to day
+    # the cap of a day counts the subjects of that day (1000: no cap at all)
+    links = build_links(frames, hub_cap=cap)
     reg = frames.subjects.set_index("uscc")["registered_on"]
     ty = frames.ties
     # each role's first day and last day, row by row: from the later of its since and its
@@ -600,7 +603,7 @@ def test_the_graph_on_a_day_is_the_graph_built_from_what_existed_that_day(seed: 
             frames, ties=ty[ok].assign(until=pd.NaT),
             addresses=frames.addresses[existed(frames.addresses["subject_uscc"])],
             phones=frames.phones[existed(frames.phones["subject_uscc"])])
-        rebuilt = build_links(then, hub_cap=1000)
+        rebuilt = build_links(then, hub_cap=cap)
         view = links.at(day_of(t.date()))
         for name in ("adjacency", "kinds", "two_hop", "persons", "legal_reps"):
             got, want = getattr(view, name), getattr(rebuilt, name)
@@ -773,19 +776,25 @@ def test_the_credit_grade_sees_the_record_as_the_features_do() -> None:
             == seen
 
 
-def test_a_hub_of_later_subjects_does_not_unlink_the_days_before_it_on_known_frames() -> None:
+def test_the_hub_cap_of_a_day_counts_the_subjects_of_that_day() -> None:
     """Nine subjects share an address before the day; 35 more register there after it.
-    Counted with every fact, the address is a hub (44 > 30) and links nobody, even on the
-    day; on the frames known before the day it links the nine."""
+    On the day the address links the nine (it counted all 44 before: a fact after the day
+    changed the day's features); once the 31st has registered it links nobody."""
     early = [subject(f"S{i}", registered_on="2015-01-01") for i in range(9)]
-    late = [subject(f"L{i}", registered_on="2026-01-15") for i in range(35)]
+    late = [subject(f"L{i}", registered_on=str(dt.date(2026, 1, 1) + dt.timedelta(days=i)))
+            for i in range(35)]  # one a day
     frames = make(subjects=early + late, addresses=[
         dict(subject_uscc=s["uscc"], address_key="A") for s in early + late])
     day = dt.date(2025, 6, 30)
-    assert at(frames, day, "S0")["linked_by_address"] == 0  # the cap counts later subjects
+    assert at(frames, day, "S0")["linked_by_address"] == 8
     then = frames.known_before(day)
     assert list(then.subjects["uscc"]) == [f"S{i}" for i in range(9)]
     assert at(then, day, "S0")["linked_by_address"] == 8
+    # a subject counts from the day after it registered: 30 there on 01-22, 31 on 01-23
+    assert at(frames, dt.date(2026, 1, 22), "S0")["linked_by_address"] == 29
+    assert at(frames, dt.date(2026, 1, 23), "S0")["linked_by_address"] == 0
+    assert at(frames, dt.date(2026, 3, 1), "L0")["linked_by_address"] == 0
+    assert build_links(frames).capped["address"] == 1
 
 
 def test_frames_known_before_a_day_forget_what_came_after() -> None:

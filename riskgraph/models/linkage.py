@@ -4,9 +4,12 @@ Two subjects are linked (1 hop) when they share a person in any role (legal rep,
 shareholder, executive, supervisor), when one holds shares in the other or serves it as
 executive or supervisor, when one is a branch of the other, or when they share a
 normalised address or phone. An identifier (person, address, phone) shared by more than
-``hub_cap`` subjects links none of them: a market building, an agent's phone or a nominee
-who fronts hundreds of shells would otherwise glue unrelated subjects into one cluster.
-Capped identifiers are counted in ``Links.capped``; how widely an address or phone is
+``hub_cap`` subjects on a day links none of them that day: a market building, an agent's
+phone or a nominee who fronts hundreds of shells would otherwise glue unrelated subjects
+into one cluster. The count is of that day's subjects (those registered, and holding the
+role, by then), so a later subject does not change an earlier day's graph: a market
+building links its first tenants until the 31st moves in. Identifiers ever over the cap
+are counted in ``Links.capped``; how widely an address or phone is
 shared stays available, uncapped, as ``address_shared_by`` / ``phone_shared_by``, and a
 person's other subjects, uncapped, through ``persons`` and ``legal_reps``. Direct
 subject-subject edges (shareholding, branch, and officer: a subject named executive or
@@ -286,9 +289,11 @@ def build_links(frames: GraphFrames, hub_cap: int = DEFAULT_HUB_CAP) -> Links:
     ):
         rows = lookup(usccs, table["subject_uscc"])
         keys, _ = pd.factorize(table[col])  # NA keys become -1
-        inc, periods = _dated_incidence(rows, keys, np.full(len(rows), ALWAYS, np.int32),
+        # addresses and phones carry no dates: a subject holds its own from registration
+        inc, periods = _dated_incidence(rows, keys, np.where(rows >= 0, registered[rows],
+                                                             ALWAYS).astype(np.int32),
                                         None, n, int(keys.max()) + 1 if len(keys) else 0)
-        incidence[name] = inc  # addresses and phones carry no dates: today's
+        incidence[name] = inc
         entries.append((*_pairs_within(inc, periods, hub_cap, capped, name), name))
 
     holder = lookup(usccs, ties["holder_key"].where(kind == "subject"))
@@ -303,7 +308,7 @@ def build_links(frames: GraphFrames, hub_cap: int = DEFAULT_HUB_CAP) -> Links:
                         None if e is None else np.r_[e, e], name))
 
     bit = {k: i for i, k in enumerate(EDGE_KINDS)}
-    ends = None if ended is None else np.concatenate(
+    ends = None if all(e[3] is None for e in entries) else np.concatenate(
         [np.full(len(e[0]), NEVER, np.int32) if e[3] is None else e[3] for e in entries])
     adjacency, kinds, edge_periods, kind_periods = _date_edges(
         n,
@@ -606,15 +611,22 @@ def _dated_incidence(rows: np.ndarray, cols: np.ndarray, start: np.ndarray,
 def _pairs_within(inc: sp.csr_matrix, periods: _Periods, hub_cap: int,
                   capped: dict[str, int], name: str
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
-    """Ordered pairs (a, b) of subjects sharing an identifier held by 2 .. hub_cap
-    subjects, with the periods they share it (both ties exist)."""
+    """Ordered pairs (a, b) of subjects sharing an identifier, with the periods they share
+    it (both ties exist) on days it is held by at most hub_cap subjects. ``capped`` counts
+    the identifiers ever held by more."""
     sizes = np.bincount(inc.indices, minlength=inc.shape[1])
     capped[name] = int((sizes > hub_cap).sum())
     entry, start, end = periods.flat()
     col = inc.indices[entry]
     member = np.repeat(np.arange(inc.shape[0]), np.diff(inc.indptr))[entry]
     keep = (sizes[col] >= 2) & (sizes[col] <= hub_cap)
-    group, member, start, end = col[keep], member[keep], start[keep], end[keep]
+    over = sizes[col] > hub_cap
+    # an identifier held by more than hub_cap subjects over time links them on the days it
+    # held at most hub_cap: each its own group, numbered after the identifiers
+    g2, m2, s2, e2 = _below_cap(col[over], member[over], start[over], end[over], hub_cap)
+    group, member = np.r_[col[keep], inc.shape[1] + g2], np.r_[member[keep], m2]
+    start, end = np.r_[start[keep], s2], np.r_[end[keep], e2]
+    ends = periods.ends or bool(len(g2))
     order = np.argsort(group, kind="stable")
     group, member, start, end = group[order], member[order], start[order], end[order]
     size = np.bincount(group, minlength=len(sizes))[group]  # periods, not subjects
@@ -626,7 +638,54 @@ def _pairs_within(inc: sp.csr_matrix, periods: _Periods, hub_cap: int,
     keep = member[left] != member[right]
     left, right = left[keep], right[keep]
     return (member[left], member[right], np.maximum(start[left], start[right]),
-            None if not periods.ends else np.minimum(end[left], end[right]))
+            np.minimum(end[left], end[right]) if ends else None)
+
+
+def _below_cap(col: np.ndarray, member: np.ndarray, start: np.ndarray, end: np.ndarray,
+               cap: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The memberships (identifier ``col``, subject ``member``, period ``(start, end]``)
+    cut to the spells their identifier is held by 2 .. cap subjects, as (spell, member,
+    start, end): a market building links its first tenants until it fills up, and a
+    nominee the shells they front at one time while they are few."""
+    none = np.zeros(0, np.int64)
+    if not len(col):
+        return none, none, none.astype(np.int32), none.astype(np.int32)
+    # how many hold each identifier: +1 after each start, -1 after each end; the count
+    # after the last change of a day holds until the identifier's next change
+    key = np.r_[col, col].astype(np.int64)
+    day = np.r_[start, end].astype(np.int64)
+    step = np.r_[np.ones(len(col), np.int64), -(end < NEVER).astype(np.int64)]
+    order = np.lexsort((day, key))
+    key, day, step = key[order], day[order], step[order]
+    new_key = np.r_[True, key[1:] != key[:-1]]
+    total = np.cumsum(step)
+    held = total - np.repeat(total[new_key] - step[new_key], np.diff(np.r_[
+        np.flatnonzero(new_key), len(key)]))
+    last = np.r_[(key[1:] != key[:-1]) | (day[1:] != day[:-1]), True]
+    key, day, held = key[last], day[last], held[last]
+    same = np.r_[key[1:] == key[:-1], False]
+    until = np.where(same, np.r_[day[1:], NEVER], NEVER)
+    spell = (held >= 2) & (held <= cap) & (day < until)
+    # adjacent spells of one identifier are one
+    key, day, until = key[spell], day[spell], until[spell]
+    if not len(key):  # every identifier went from none or one holder to too many at once
+        return none, none, none.astype(np.int32), none.astype(np.int32)
+    joined = np.r_[False, (key[1:] == key[:-1]) & (day[1:] == until[:-1])]
+    heads = np.flatnonzero(~joined)
+    ends = np.r_[heads[1:], len(key)] - 1  # a run's last spell holds its end
+    key, day, until = key[heads], day[heads], until[ends]
+    # each membership against each spell of its identifier
+    lo = np.searchsorted(key, col, side="left")
+    hi = np.searchsorted(key, col, side="right")
+    count = hi - lo
+    which = np.repeat(np.arange(len(col)), count)
+    spell_of = (np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
+                + np.repeat(lo, count))
+    s = np.maximum(start[which], day[spell_of])
+    e = np.minimum(end[which], until[spell_of])
+    ok = s < e
+    return (spell_of[ok].astype(np.int64), member[which][ok],
+            s[ok].astype(np.int32), e[ok].astype(np.int32))
 
 
 def _date_edges(n: int, a: np.ndarray, b: np.ndarray, kind: np.ndarray, start: np.ndarray,
