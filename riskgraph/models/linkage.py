@@ -85,9 +85,11 @@ class Links:
         or for a legal representative a successor's start: ``role_periods``). With every
         fact, ended roles link nobody.
 
-        The hub cap judges an identifier by all the subjects that ever shared it: one
-        that links 40 subjects today links nobody on any day, even while it had 20, and
-        a person who held roles in 40 subjects one after another links none of them.
+        The hub cap judges an identifier by the subjects that share it on the day: one
+        that 40 subjects share today linked the first of them while they were at most
+        ``hub_cap``, and a person who held roles in 40 subjects one after another links
+        those they hold at one time while they are few. With every fact (None), by the
+        subjects that share it when every role that ended has ended.
 
         The matrices of a past day share their index arrays with the whole structure (do
         not change them in place) and hold explicit zeros for what does not exist yet, so

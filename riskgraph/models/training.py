@@ -104,9 +104,8 @@ def train(frames: GraphFrames, *, hub_cap: int = 30, test_fraction: float = 0.2,
     ``links`` (built with ``hub_cap``) can be passed in to share them with scoring, and
     ``rows`` (``training_rows`` of the same frames and links) when the caller has them.
     With ``as_of``, only what was known before that day is used (``known_before``: the
-    inspections, and the subjects and roles that counted towards the hub cap): the model
-    the bureau would have had that day, to score it without knowing what came later (a
-    back-test).
+    inspections, subjects, roles and events before it): the model the bureau would have
+    had that day, to score it without knowing what came later (a back-test).
     Returns the deployed model and the evaluation report.
     """
     started = time.monotonic()
