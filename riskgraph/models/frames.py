@@ -89,11 +89,11 @@ class GraphFrames:
         kept, events dated before it; an end, repair, removal or check dated on or after
         it had not happened yet (a commitment whose outcome was not known is pending).
 
-        Point-in-time features of ``day`` are the same on either; what differs is what
-        counts every fact at once: the hub cap (an address 40 subjects share by now may
-        have had 9 on ``day``) and the statistics of the whole city. A back-test of
-        ``day`` and a past day's scores are built on these. Today's status stays: the
-        exports carry no day a subject was cancelled."""
+        Point-in-time features of ``day`` are the same on either (a test holds them to
+        it); a back-test of ``day`` and a past day's scores are built on these frames so
+        that nothing they read can count a later fact, whatever counts facts over the
+        whole city (``Links.capped``, a model's training rows, a new statistic). Today's
+        status stays: the exports carry no day a subject was cancelled."""
         at = pd.Timestamp(day)
 
         def before(frame: pd.DataFrame, column: str, undated: bool = False) -> pd.Series:
