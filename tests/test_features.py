@@ -820,3 +820,24 @@ def test_frames_known_before_a_day_forget_what_came_after() -> None:
     for uscc in ("S0", "S1"):
         pd.testing.assert_series_equal(at(then, dt.date(2025, 6, 30), uscc),
                                        at(frames, dt.date(2025, 6, 30), uscc))
+
+
+def test_a_nominee_with_roles_one_after_another_pairs_only_those_held_together() -> None:
+    """A person holds 3,000 roles, each for two days, one a day: never more than two at a
+    time, so under the cap throughout. Only roles held together make pairs: 2,999 links,
+    each for a day. (All the roles of one spell were paired, 9 million candidate pairs
+    for 3,000 roles, growing with the square: 8,000 roles took 30 s and 5 GB.)"""
+    from riskgraph.models.linkage import _dated_incidence, _pairs_within
+
+    n = 3_000
+    days = np.arange(n, dtype=np.int32) + day_of(D(2010, 1, 1))
+    inc, periods = _dated_incidence(np.arange(n), np.zeros(n, np.int64), days, days + 2, n, 1)
+    capped: dict[str, int] = {}
+    a, b, since, until = _pairs_within(inc, periods, 30, capped, "person")
+    assert len(a) == 2 * (n - 1) and (until - since == 1).all()
+    assert capped == {"person": 1}  # ever held by more than 30
+    links = build_links(make(subjects=[subject(f"S{i}", registered_on="2009-01-01")
+                                       for i in range(4)],
+                             ties=[tie(f"S{i}", "P", "executive", since=f"201{i}-01-01",
+                                       until=f"201{i}-01-03") for i in range(4)]), hub_cap=1)
+    assert links.dated.adjacency.nnz == 0  # one at a time never links under a cap of 1

@@ -72,7 +72,7 @@ class Links:
     addresses: sp.csr_matrix  # subjects x address keys, uncapped
     phones: sp.csr_matrix  # subjects x phone keys, uncapped
     hub_cap: int
-    capped: dict[str, int]  # identifiers shared by more than hub_cap subjects, per kind
+    capped: dict[str, int]  # identifiers ever held by more than hub_cap subjects, per kind
     dated: _Dated | None = None  # the whole structure with its days, for ``at``
     as_of: int | None = None  # the day (days since 1970) of this view; None: every fact
     stable: np.ndarray | None = None  # components of the lasting edges begun by this day
@@ -638,18 +638,25 @@ def _pairs_within(inc: sp.csr_matrix, periods: _Periods, hub_cap: int,
     group, member = np.r_[col[keep], inc.shape[1] + g2], np.r_[member[keep], m2]
     start, end = np.r_[start[keep], s2], np.r_[end[keep], e2]
     ends = periods.ends or bool(len(g2))
-    order = np.argsort(group, kind="stable")
+    # Each period meets the periods of its group that begin at or after it and before it
+    # ends (sorted by group and start: the next ones up to its end), so only periods that
+    # overlap are paired: a nominee's thousands of roles held two at a time make
+    # thousands of pairs, not millions.
+    group = group.astype(np.int64)
+    order = _by_key_and_day(group, start)
     group, member, start, end = group[order], member[order], start[order], end[order]
-    size = np.bincount(group, minlength=len(sizes))[group]  # periods, not subjects
-    which = np.cumsum(np.r_[0, np.diff(group) != 0]) if len(group) else group
-    first = np.flatnonzero(np.r_[True, group[1:] != group[:-1]]) if len(group) else group
-    left = np.repeat(np.arange(len(group)), size)  # each entry meets every entry of its group
-    offset = np.arange(len(left)) - np.repeat(np.cumsum(size) - size, size)
-    right = first[which[left]] + offset
+    key = (group << _DAY_BITS) | (start.astype(np.int64) - ALWAYS)
+    stop = np.searchsorted(key, (group << _DAY_BITS) | (end.astype(np.int64) - ALWAYS))
+    here = np.arange(len(group))
+    count = np.maximum(stop - here - 1, 0)
+    left = np.repeat(here, count)
+    right = left + 1 + np.arange(len(left)) - np.repeat(np.cumsum(count) - count, count)
     keep = member[left] != member[right]
     left, right = left[keep], right[keep]
-    return (member[left], member[right], np.maximum(start[left], start[right]),
-            np.minimum(end[left], end[right]) if ends else None)
+    a, b = np.r_[member[left], member[right]], np.r_[member[right], member[left]]
+    since = np.maximum(start[left], start[right])
+    until = np.minimum(end[left], end[right])
+    return a, b, np.r_[since, since], np.r_[until, until] if ends else None
 
 
 def _below_cap(col: np.ndarray, member: np.ndarray, start: np.ndarray, end: np.ndarray,
