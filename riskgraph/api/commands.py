@@ -188,8 +188,10 @@ def model_warnings(card: dict[str, Any], as_of: dt.date, today: dt.date) -> list
     inspections of that day or later knows what came after it. Today's scores are not
     warned of: an export at the end of the day holds today's inspections, and nothing
     later is known."""
-    last = dt.date.fromisoformat(card["training_window"][1])
-    if as_of >= today or last < as_of:
+    from riskgraph.models.training import learnt_through
+
+    last = learnt_through(card, as_of)
+    if as_of >= today or last is None:
         return []
     return [f"model {card['version']} was trained on inspections up to {last}, on or after "
             f"the as-of day {as_of}: its scores of that day know what came later. For a "

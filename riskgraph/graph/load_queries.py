@@ -56,18 +56,18 @@ ROLE_TYPES = {"shareholder": "HOLDS", "legal_rep": "LEGAL_REP_OF", "executive": 
               "supervisor": "OFFICER_OF", "branch_of": "BRANCH_OF"}
 #: Every (holder kind, relationship type) a role is stored as: the loader writes these
 #: (``role_query``), reads their keys back (``EXISTING_KEYS``) and the projection reads
-#: them (``role_parts``), so a role that loads is a role that links. A legal
+#: them (``role_reads``), so a role that loads is a role that links. A legal
 #: representative is a person and a branch's head office a subject (the validator's rules).
 ROLE_PATTERNS = (("person", "HOLDS"), ("person", "LEGAL_REP_OF"), ("person", "OFFICER_OF"),
                  ("subject", "HOLDS"), ("subject", "OFFICER_OF"), ("subject", "BRANCH_OF"))
 
 
-def _role_pattern(holder_kind: str, rel: str, props: str = "") -> str:
-    """The pattern of a stored role as (h)older, relationship x and (s)ubject: a branch
-    points at its head office (its holder), every other role at its subject."""
+def _role_pattern(rel: str, h: str = "(h)", s: str = "(s)", props: str = "") -> str:
+    """The pattern of a stored role between holder ``h`` and subject ``s``, relationship x:
+    a branch points at its head office (its holder), every other role at its subject."""
     if rel == "BRANCH_OF":
-        return f"(s)-[x:{rel}{props}]->(h)"
-    return f"(h)-[x:{rel}{props}]->(s)"
+        return f"{s}-[x:{rel}{props}]->{h}"
+    return f"{h}-[x:{rel}{props}]->{s}"
 
 
 def _role_name(rel: str) -> str:
@@ -84,14 +84,9 @@ def role_reads() -> list[tuple[str, str, str, str]]:
     the embedded engine lets one collect() hold (2.2 million at 880,000 subjects), each
     kind alone does not; labelled patterns read the keys in 13.6 s against 20.1 s for one
     unlabelled pattern per type with a CASE on the label."""
-    return [(f"MATCH {_labelled(_role_pattern(holder, rel), holder)}",
+    return [(f"MATCH {_role_pattern(rel, f'(h:{HOLDER_LABELS[holder]})', '(s:Subject)')}",
              f"h.{HOLDER_KEYS[holder]}", holder, _role_name(rel))
             for holder, rel in ROLE_PATTERNS]
-
-
-def _labelled(pattern: str, holder_kind: str) -> str:
-    return pattern.replace("(h)", f"(h:{HOLDER_LABELS[holder_kind]})").replace(
-        "(s)", "(s:Subject)")
 
 
 def role_query(holder_kind: str, role: str, create: bool) -> str:
@@ -103,7 +98,7 @@ def role_query(holder_kind: str, role: str, create: bool) -> str:
     label, key, rel = HOLDER_LABELS[holder_kind], HOLDER_KEYS[holder_kind], ROLE_TYPES[role]
     if (holder_kind, rel) not in ROLE_PATTERNS:
         raise ValueError(f"a {holder_kind} cannot be stored as {role}")
-    pattern = _role_pattern(holder_kind, rel, " {role: r.role}" if rel == "OFFICER_OF" else "")
+    pattern = _role_pattern(rel, props=" {role: r.role}" if rel == "OFFICER_OF" else "")
     return (
         f"UNWIND $rows AS r MATCH (h:{label} {{{key}: r.holder}}) "
         "MATCH (s:Subject {uscc: r.subject}) "

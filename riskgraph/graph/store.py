@@ -41,7 +41,7 @@ class Store:
     def collected(self, match: str, expr: str, what: str = "read", **params: Any) -> list[Any]:
         """The values of ``expr`` over the rows of ``match`` (nulls left out), read as one
         ``collect()`` the driver decodes at once: on the embedded store several times
-        faster than a record per row (880,000 subject keys in 1.8 s against 10.9 s). Where
+        faster than a record per row (880,000 subject keys in 1.0 s against 9.5 s). Where
         the engine refuses to collect that many elements, the rows are streamed one record
         per row instead, with a warning naming ``what``."""
         try:

@@ -339,8 +339,7 @@ def _platt(raw: NDArray[np.float64], y01: NDArray[np.int64],
     (N+ + 1) / (N+ + 2) and 1 / (N- + 2). Each row enters twice, as a failure weighted by
     its target and as a pass weighted by the rest. On a large holdout this is plain
     Platt scaling; on a small one the raw score may separate the classes, and the plain
-    fit's slope runs off (a 300-subject city's holdout gave slope 21.5 and a probability
-    of 0.99 to every subject scored)."""
+    fit's slope would run off without bound."""
     w = np.ones(len(raw)) if w is None else np.asarray(w, dtype=np.float64)
     w = w / w[w > 0].mean()  # the pseudo-counts are rows: weights scaled to a mean of 1
     failed = y01 == 1

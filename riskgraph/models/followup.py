@@ -2,7 +2,7 @@
 
 The model card judges a model on its test period with features fresh for each inspection.
 A bureau deploys scores differently: it scores once, draws from those scores for weeks,
-and learns the outcomes afterwards. ``followup`` scores every active subject as of a day
+and learns the outcomes afterwards. ``followup`` scores every subject registered by a day
 with a given model and judges those frozen scores on the pass/fail inspections of the
 next ``days`` days — the check of a deployed model on the results fed back, and, with a
 model trained ``as_of`` that day, an honest back-test.
@@ -20,9 +20,9 @@ import pandas as pd
 from riskgraph.models.ablation import too_few_to_judge
 from riskgraph.models.evaluation import Evaluation, evaluate, render_markdown
 from riskgraph.models.frames import GraphFrames
-from riskgraph.models.replay import ReplayResult, replay, to_day_numbers
+from riskgraph.models.replay import ReplayResult, replay
 from riskgraph.models.scores import score_subjects
-from riskgraph.models.training import TrainedModel
+from riskgraph.models.training import TrainedModel, learnt_through
 
 
 @dataclass(frozen=True)
@@ -117,14 +117,13 @@ def followup(frames: GraphFrames, model: TrainedModel, as_of: dt.date,
     p = kept["prob"].to_numpy(dtype=np.float64)
     visits = kept.groupby(["subject_uscc", "inspected_on"]).agg(
         failed=("failed", "max"), prob=("prob", "first"))
-    chance = None
-    if y.any():  # a random order puts each problem on an average slot of the window
-        d = to_day_numbers(kept["inspected_on"])
-        chance = float(d[y == 1].mean() - d.mean())
-    last = model.card["training_window"][1]
-    warnings = (f"model {model.version} was trained on inspections up to {last}, on or "
-                f"after {as_of}: it learnt from the very inspections it is judged on",
-                ) if dt.date.fromisoformat(last) >= as_of else ()
+    # a random order: the replay of scores that all tie (each problem on an average slot)
+    chance = replay(kept["inspected_on"], np.zeros(len(p)), y).days_earlier if y.any() \
+        else None
+    last = learnt_through(model.card, as_of)
+    warnings = () if last is None else (
+        f"model {model.version} was trained on inspections up to {last}, on or after "
+        f"{as_of}: it learnt from the very inspections it is judged on",)
     return Followup(
         model=model.version, model_window=tuple(model.card["training_window"]),
         as_of=as_of, days=days, inspections=len(window), unscored=int((~scored).sum()),

@@ -9,9 +9,9 @@ phone or a nominee who fronts hundreds of shells would otherwise glue unrelated 
 into one cluster. The count is of that day's subjects (those registered, and holding the
 role, by then), so a later subject does not change an earlier day's graph: a market
 building links its first tenants until the 31st moves in. Identifiers ever over the cap
-are counted in ``Links.capped``; how widely an address or phone is
-shared stays available, uncapped, as ``address_shared_by`` / ``phone_shared_by``, and a
-person's other subjects, uncapped, through ``persons`` and ``legal_reps``. Direct
+are counted in ``Links.capped``; how widely an address or phone is shared stays
+available, uncapped, as ``address_shared_by`` / ``phone_shared_by``, and a person's other
+subjects, uncapped, through ``persons`` and ``legal_reps``. Direct
 subject-subject edges (shareholding, branch, and officer: a subject named executive or
 supervisor of another, as a partnership's managing partner often is) are never capped.
 
@@ -637,7 +637,7 @@ def _pairs_within(inc: sp.csr_matrix, periods: _Periods, hub_cap: int,
     g2, m2, s2, e2 = _below_cap(col[over], member[over], start[over], end[over], hub_cap)
     group, member = np.r_[col[keep], inc.shape[1] + g2], np.r_[member[keep], m2]
     start, end = np.r_[start[keep], s2], np.r_[end[keep], e2]
-    ends = periods.ends or bool(len(g2))
+    ends = periods.ends or bool((e2 < NEVER).any())
     # Each period meets the periods of its group that begin at or after it and before it
     # ends (sorted by group and start: the next ones up to its end), so only periods that
     # overlap are paired: a nominee's thousands of roles held two at a time make
@@ -673,7 +673,7 @@ def _below_cap(col: np.ndarray, member: np.ndarray, start: np.ndarray, end: np.n
     key = np.r_[col, col].astype(np.int64)
     day = np.r_[start, end].astype(np.int64)
     step = np.r_[np.ones(len(col), np.int64), -(end < NEVER).astype(np.int64)]
-    order = np.lexsort((day, key))
+    order = _by_key_and_day(key, day)
     key, day, step = key[order], day[order], step[order]
     new_key = np.r_[True, key[1:] != key[:-1]]
     total = np.cumsum(step)

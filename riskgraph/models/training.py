@@ -113,17 +113,15 @@ def train(frames: GraphFrames, *, hub_cap: int = 30, test_fraction: float = 0.2,
         if links is not None or rows is not None:
             raise ValueError("a model as of a day builds its own links and rows, from "
                              "the frames known before that day")
-        frames = frames.known_before(as_of)
+        frames = frames.known_before(as_of)  # its inspections are those before the day
     if links is None:
         links = build_links(frames, hub_cap=hub_cap)
     elif links.hub_cap != hub_cap:
         raise ValueError(f"links were built with hub cap {links.hub_cap}, not {hub_cap}")
     if rows is None:
         rows = training_rows(frames, links)
-    if as_of is not None:
-        rows = rows[rows["inspected_on"] < pd.Timestamp(as_of)]
-        if rows.empty:
-            raise ValueError(f"no pass/fail inspection before {as_of}: nothing to train on")
+    if as_of is not None and rows.empty:
+        raise ValueError(f"no pass/fail inspection before {as_of}: nothing to train on")
     if rows["label"].nunique() < 2:
         raise ValueError("training needs inspections with both outcomes (pass and fail)")
     cut = split_by_time(rows["inspected_on"], test_fraction)
@@ -236,6 +234,13 @@ def _day(value: Any) -> str:
 
 def _jsonable(value: Any) -> Any:
     return value if isinstance(value, (int, float, str, bool, type(None))) else repr(value)
+
+
+def learnt_through(card: dict[str, Any], day: dt.date) -> dt.date | None:
+    """The last day of the model's training inspections when it is ``day`` or later (its
+    scores of ``day`` know what came after), else None."""
+    last = dt.date.fromisoformat(card["training_window"][1])
+    return last if last >= day else None
 
 
 def save(model: TrainedModel, models_dir: Path, report: dict[str, Any] | None = None,
